@@ -1,0 +1,100 @@
+"""Matchpoint's web tool. create_app() reads like its table of contents."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from app import config as settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration → extensions → blueprints → commands."""
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    _configure(app, config or {})
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict[str, Any]) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.update(settings.from_environment())
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.instance_secret(app.instance_path)
+    url = app.config["DATABASE_URL"] or settings.sqlite_url(app.instance_path)
+    app.config["DATABASE_URL"] = url
+    engine: dict[str, Any] = {"url": url}
+    if url.startswith("postgresql"):
+        engine.update(pool_size=5, max_overflow=10, pool_pre_ping=True)
+    app.config["SQLALCHEMY_ENGINES"] = {"default": engine}
+    app.config["MODEL_DIR"] = app.config["MODEL_DIR"] or str(Path(app.instance_path) / "models")
+    app.config["TRAINING_DATA_DIR"] = app.config["TRAINING_DATA_DIR"] or str(
+        PROJECT_ROOT / "training_data"
+    )
+    app.config["PLAYBOOK_DIR"] = app.config["PLAYBOOK_DIR"] or str(PROJECT_ROOT / "playbooks")
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_HOURS"])
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the session
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.auth.sessions import load_user
+    from app.extensions import csrf, db, htmx, limiter, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite enforces foreign keys and allows a reader beside a writer only when asked."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import errors, home, navigation, security
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+
+    errors.register(app)
+    navigation.register(app)
+    security.register(app)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from app.commands import register
+
+    register(app)

@@ -1,0 +1,5 @@
+"""Accounts and access: logging in and out, roles, API tokens."""
+
+from app.auth.views import bp
+
+__all__ = ["bp"]

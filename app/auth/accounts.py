@@ -1,0 +1,125 @@
+"""Accounts: creating users, checking logins with lock-out, issuing and checking API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.passwords import hash_password, policy_problems, verify_password
+from app.models import Agent, ApiToken, Team, User, utcnow
+from app.vocabulary import ROLES
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+TOKEN_PREFIX = "mp_"
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    message: str = ""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(
+    session: Session,
+    email: str,
+    password: str,
+    role: str,
+    *,
+    team_name: str | None = None,
+    agent_external_id: str | None = None,
+    enforce_policy: bool = True,
+) -> User:
+    """Add a user (not committed). Team and agent are created when named but missing."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError(f"'{email}' is not an e-mail address.")
+    if role not in ROLES:
+        raise AccountError(f"Unknown role '{role}'; choose one of {', '.join(ROLES)}.")
+    if session.scalar(select(User).where(User.email == email)):
+        raise AccountError(f"A user with the e-mail {email} already exists.")
+    if enforce_policy and (problems := policy_problems(password, email)):
+        raise AccountError(" ".join(problems))
+    team = ensure_team(session, team_name) if team_name else None
+    agent = None
+    if agent_external_id:
+        agent = session.scalar(select(Agent).where(Agent.external_id == agent_external_id))
+        if agent is None:
+            agent = Agent(external_id=agent_external_id, name=email.split("@")[0], team=team)
+            session.add(agent)
+        elif team is None:
+            team = agent.team
+    if role in {"agent", "lead"} and team is None:
+        raise AccountError(f"A user with role '{role}' needs a team (--team).")
+    if role == "agent" and agent is None:
+        raise AccountError("A user with role 'agent' needs an agent id (--agent-id).")
+    user = User(email=email, password_hash=hash_password(password), role=role, team=team, agent=agent)
+    session.add(user)
+    return user
+
+
+def ensure_team(session: Session, name: str) -> Team:
+    team = session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name)
+        session.add(team)
+    return team
+
+
+def authenticate(session: Session, email: str, password: str) -> LoginResult:
+    """Check a login; repeated failures lock the account for a while."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    now = utcnow()
+    if user is None:
+        verify_password(_dummy_hash(), password)  # same cost as a real check: no user probing
+        return LoginResult(None, "E-mail or password is not right.")
+    if user.locked_until and user.locked_until > now:
+        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        return LoginResult(None, f"Too many failed attempts. Try again in {minutes} minutes.")
+    if not verify_password(user.password_hash, password) or not user.active:
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        return LoginResult(None, "E-mail or password is not right.")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return LoginResult(user)
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(8))
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User) -> str:
+    """Create a token for `user`; the caller shows it once, only its digest is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user=user, digest=token_digest(token), prefix=token[:10]))
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return row.user

@@ -1,0 +1,93 @@
+"""Commands that work on the database: migrate, create-user, create-token."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from alembic import command as alembic_command
+from alembic.config import Config
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from app.audit import record
+from app.auth.accounts import AccountError, create_user, issue_token, normalise_email
+from app.extensions import db
+from app.models import User
+from app.vocabulary import ROLES
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade_database(app: Flask) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    with app.app_context():
+        with db.engine.begin() as connection:
+            config = alembic_config(app.config["DATABASE_URL"])
+            config.attributes["connection"] = connection
+            alembic_command.upgrade(config, "head")
+
+
+@click.command("migrate")
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    upgrade_database(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"Database is at the newest schema ({_safe_url()}).")
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(current_app.config["DATABASE_URL"]).render_as_string(hide_password=True)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--team", default=None, help="Team name (created if missing).")
+@click.option("--agent-id", default=None, help="The agent's external id (created if missing).")
+def create_user_command(email: str, role: str, team: str | None, agent_id: str | None) -> None:
+    """Create a user; the password is asked for, or read from standard input."""
+    password = _read_password()
+    try:
+        user = create_user(db.session, email, password, role, team_name=team, agent_external_id=agent_id)
+        db.session.flush()
+        record(db.session, "user_created", target=user.email, actor=None, role=role)
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created {user.email} with role {role}.")
+
+
+@click.command("create-token")
+@click.argument("email")
+def create_token(email: str) -> None:
+    """Print a new API token for EMAIL, once, alone on the last line."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No user with the e-mail {email}.")
+    token = issue_token(db.session, user)
+    record(db.session, "token_issued", target=user.email, actor=None)
+    db.session.commit()
+    click.echo(f"API token for {user.email} ({user.role}); it is shown only this once:")
+    click.echo(token)
+
+
+def register(app: Flask) -> None:
+    for command in (migrate, create_user_command, create_token):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Transcripts on their way into storage: parsing (from the classifier) and redaction."""

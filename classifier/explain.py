@@ -1,0 +1,138 @@
+"""Cues: the words of a text that pushed the classifier's decision, and where they stand."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.pipeline import Pipeline
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_CHUNK = re.compile(r"\S+")
+_CORE = re.compile(r"\w(?:.*\w)?", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    start: int
+    end: int
+    preference: str
+    weight: float  # 0–1, relative to the strongest cue in the same text
+
+
+class CueExplainer:
+    """Attributes a linear model's decision to the words of the text.
+
+    Each feature's contribution is its TF-IDF value times its coefficient, centred across
+    the classes so that it says which preference the feature pulls toward. Word n-grams
+    are credited to the words they contain, character n-grams to the word they came from.
+    """
+
+    def __init__(self, pipeline: Pipeline, labels: tuple[str, ...]) -> None:
+        union = pipeline.named_steps["features"]
+        model = pipeline.named_steps["model"]
+        words = union.transformer_list[0][1]
+        chars = union.transformer_list[1][1]
+        self.labels = labels
+        order = [list(model.classes_).index(label) for label in labels]
+        coef = model.coef_[order]
+        self.centred_ = (coef - coef.mean(axis=0)).astype(np.float32)
+        self.word_index_ = words.vocabulary_
+        self.char_index_ = {k: v + len(words.vocabulary_) for k, v in chars.vocabulary_.items()}
+        self.char_range_ = chars.ngram_range
+
+    def spans(self, text: str, row: sparse.csr_matrix, limit: int = 8) -> list[Span]:
+        values = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+        if not values:
+            return []
+        lowered = text.lower() if len(text.lower()) == len(text) else text
+        chunks = [(m.start(), m.end()) for m in _CHUNK.finditer(lowered)]
+        pushes = np.zeros((len(chunks), len(self.labels)), dtype=np.float32)
+        self._credit_words(lowered, chunks, values, pushes)
+        self._credit_chars(lowered, chunks, values, pushes)
+        return self._select(text, chunks, pushes, limit)
+
+    def _credit_words(
+        self, text: str, chunks: list[tuple[int, int]], values: dict[int, float], pushes: np.ndarray
+    ) -> None:
+        tokens = [(m.group(), m.start()) for m in _WORD.finditer(text)]
+        owner = _owners(chunks, [start for _, start in tokens])
+        for i, (token, _) in enumerate(tokens):
+            self._add(self.word_index_.get(token), values, pushes, owner[i], 1.0)
+            if i + 1 < len(tokens):
+                bigram = self.word_index_.get(f"{token} {tokens[i + 1][0]}")
+                self._add(bigram, values, pushes, owner[i], 0.5)
+                self._add(bigram, values, pushes, owner[i + 1], 0.5)
+
+    def _credit_chars(
+        self, text: str, chunks: list[tuple[int, int]], values: dict[int, float], pushes: np.ndarray
+    ) -> None:
+        low, high = self.char_range_
+        grams_per_chunk = []
+        counts: dict[int, int] = {}
+        for start, end in chunks:
+            padded = f" {text[start:end]} "
+            found = []
+            for n in range(low, high + 1):
+                for offset in range(len(padded) - n + 1):
+                    index = self.char_index_.get(padded[offset : offset + n])
+                    if index is not None and index in values:
+                        found.append(index)
+                        counts[index] = counts.get(index, 0) + 1
+            grams_per_chunk.append(found)
+        for position, found in enumerate(grams_per_chunk):
+            for index in found:
+                self._add(index, values, pushes, position, 1.0 / counts[index])
+
+    def _add(
+        self,
+        index: int | None,
+        values: dict[int, float],
+        pushes: np.ndarray,
+        position: int,
+        share: float,
+    ) -> None:
+        if index is None or position < 0 or index not in values:
+            return
+        pushes[position] += share * values[index] * self.centred_[:, index]
+
+    def _select(
+        self, text: str, chunks: list[tuple[int, int]], pushes: np.ndarray, limit: int
+    ) -> list[Span]:
+        strength = pushes.max(axis=1)
+        best = pushes.argmax(axis=1)
+        top = float(strength.max()) if len(strength) else 0.0
+        if top <= 0:
+            return []
+        spans: list[Span] = []
+        for position in np.argsort(-strength)[:limit]:
+            if strength[position] < 0.2 * top:
+                break
+            start, end = chunks[position]
+            core = _CORE.search(text, start, end)
+            if core is None:
+                continue
+            spans.append(
+                Span(
+                    text=core.group(),
+                    start=core.start(),
+                    end=core.end(),
+                    preference=self.labels[int(best[position])],
+                    weight=round(float(strength[position]) / top, 2),
+                )
+            )
+        return spans
+
+
+def _owners(chunks: list[tuple[int, int]], starts: list[int]) -> list[int]:
+    """For each token start, the index of the whitespace chunk that holds it."""
+    owners = []
+    chunk = 0
+    for start in starts:
+        while chunk < len(chunks) and chunks[chunk][1] <= start:
+            chunk += 1
+        owners.append(chunk if chunk < len(chunks) else -1)
+    return owners

@@ -1,0 +1,132 @@
+"""Classifying texts with a loaded model: frozen results, never numpy, for the callers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifier import persistence
+from classifier.explain import CueExplainer
+from classifier.labels import LABELS, SIDES
+from classifier.language import LanguageGuesser
+
+LOW_CONFIDENCE = 0.5  # below this top probability, no preference clearly dominates
+
+
+@dataclass(frozen=True)
+class Cue:
+    text: str
+    preference: str
+    weight: float
+    start: int
+    end: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "preference": self.preference,
+            "weight": self.weight,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class Prediction:
+    preference: str
+    probabilities: dict[str, float]
+    lang: str
+    cues: tuple[Cue, ...] = field(default=())
+
+    @property
+    def confidence(self) -> float:
+        return max(self.probabilities.values())
+
+    @property
+    def clear(self) -> bool:
+        """False when no preference dominates (a bare link, two preferences equally strong)."""
+        return self.confidence >= LOW_CONFIDENCE
+
+    def to_json(self, id: str | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {} if id is None else {"id": id}
+        data.update(
+            preference=self.preference,
+            lang=self.lang,
+            probabilities=self.probabilities,
+            confidence=round(self.confidence, 4),
+            clear=self.clear,
+            cues=[cue.to_json() for cue in self.cues],
+        )
+        return data
+
+
+def probabilities_of(row: Sequence[float]) -> dict[str, float]:
+    """Rounded probabilities that still sum to exactly 1."""
+    rounded = [round(float(p), 4) for p in row]
+    rounded[int(np.argmax(rounded))] += round(1.0 - sum(rounded), 4)
+    return {label: round(p, 4) for label, p in zip(LABELS, rounded, strict=True)}
+
+
+class Classifier:
+    """A loaded model for both sides; load once, use from many threads."""
+
+    def __init__(self, stored: persistence.StoredModel) -> None:
+        self.stored = stored
+        self.pipelines = stored.pipelines
+        self.language = LanguageGuesser()
+        self._explainers = {side: CueExplainer(p, LABELS) for side, p in self.pipelines.items()}
+        self._orders = {
+            side: [list(p.classes_).index(label) for label in LABELS]
+            for side, p in self.pipelines.items()
+        }
+
+    @classmethod
+    def load(cls, model_dir: Path | None = None) -> Classifier:
+        return cls(persistence.load(model_dir or persistence.default_model_dir()))
+
+    @property
+    def version(self) -> str:
+        return self.stored.version
+
+    def classify(self, text: str, side: str, lang: str | None = None) -> Prediction:
+        return self.classify_many([text], side, [lang])[0]
+
+    def classify_many(
+        self,
+        texts: Sequence[str],
+        side: str,
+        langs: Sequence[str | None] | None = None,
+        *,
+        with_cues: bool = True,
+    ) -> list[Prediction]:
+        if side not in SIDES:
+            raise ValueError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
+        if not texts:
+            return []
+        pipeline = self.pipelines[side]
+        features = pipeline.named_steps["features"].transform(texts)
+        proba = pipeline.named_steps["model"].predict_proba(features)[:, self._orders[side]]
+        langs = langs or [None] * len(texts)
+        results = []
+        for i, text in enumerate(texts):
+            cues: tuple[Cue, ...] = ()
+            if with_cues:
+                spans = self._explainers[side].spans(text, features.getrow(i))
+                cues = tuple(Cue(s.text, s.preference, s.weight, s.start, s.end) for s in spans)
+            results.append(
+                Prediction(
+                    preference=LABELS[int(np.argmax(proba[i]))],
+                    probabilities=probabilities_of(proba[i]),
+                    lang=langs[i] or self.language.detect(text),
+                    cues=cues,
+                )
+            )
+        return results
+
+    def probabilities(self, texts: Sequence[str], side: str) -> np.ndarray:
+        """Bare probability matrix in LABELS order, for batch scoring."""
+        return self.pipelines[side].predict_proba(texts)[:, self._orders[side]]
