@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 
 from app import config as settings
 
@@ -33,10 +32,6 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
         app.config["SECRET_KEY"] = settings.instance_secret(app.instance_path)
     url = app.config["DATABASE_URL"] or settings.sqlite_url(app.instance_path)
     app.config["DATABASE_URL"] = url
-    engine: dict[str, Any] = {"url": url}
-    if url.startswith("postgresql"):
-        engine.update(pool_size=5, max_overflow=10, pool_pre_ping=True)
-    app.config["SQLALCHEMY_ENGINES"] = {"default": engine}
     app.config["MODEL_DIR"] = app.config["MODEL_DIR"] or str(Path(app.instance_path) / "models")
     app.config["TRAINING_DATA_DIR"] = app.config["TRAINING_DATA_DIR"] or str(
         PROJECT_ROOT / "training_data"
@@ -65,18 +60,6 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
-    if app.config["DATABASE_URL"].startswith("sqlite"):
-        with app.app_context():
-            event.listen(db.engine, "connect", _sqlite_pragmas)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite enforces foreign keys and allows a reader beside a writer only when asked."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
 
 
 def _register_blueprints(app: Flask) -> None:

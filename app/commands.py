@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 from alembic import command as alembic_command
 from alembic.config import Config
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.audit import record
@@ -16,6 +18,8 @@ from app.auth.accounts import AccountError, create_user, issue_token, normalise_
 from app.extensions import db
 from app.models import User
 from app.vocabulary import ROLES
+from classifier import persistence
+from classifier.cli import train_and_save
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -37,6 +41,7 @@ def upgrade_database(app: Flask) -> None:
 
 
 @click.command("migrate")
+@with_appcontext
 def migrate() -> None:
     """Create or upgrade the database schema."""
     upgrade_database(current_app._get_current_object())  # type: ignore[attr-defined]
@@ -56,6 +61,7 @@ def _read_password() -> str:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--team", default=None, help="Team name (created if missing).")
@@ -75,6 +81,7 @@ def create_user_command(email: str, role: str, team: str | None, agent_id: str |
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("email")
 def create_token(email: str) -> None:
     """Print a new API token for EMAIL, once, alone on the last line."""
@@ -88,6 +95,38 @@ def create_token(email: str) -> None:
     click.echo(token)
 
 
+@click.command("bootstrap")
+@with_appcontext
+def bootstrap() -> None:
+    """First start: a first admin with a generated password, a trained model."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if db.session.scalar(select(User).limit(1)) is None:
+        password = secrets.token_urlsafe(12)
+        user = create_user(db.session, FIRST_ADMIN, password, "admin")
+        db.session.flush()
+        record(db.session, "user_created", target=user.email, actor=None, role="admin")
+        db.session.commit()
+        click.echo(_login_banner(FIRST_ADMIN, password))
+    else:
+        click.echo("Accounts exist already; log in with yours (admins add users on the Users page).")
+    model_dir = Path(app.config["MODEL_DIR"])
+    if not persistence.exists(model_dir):
+        click.echo("No trained model yet: training one now (about a minute) …")
+        train_and_save(model_dir, Path(app.config["TRAINING_DATA_DIR"]))
+
+
+FIRST_ADMIN = "admin@matchpoint.local"
+
+
+def _login_banner(email: str, password: str) -> str:
+    line = "=" * 64
+    return (
+        f"{line}\n  Matchpoint is ready. Log in at http://127.0.0.1:5000/login\n"
+        f"  e-mail:   {email}\n  password: {password}\n"
+        f"  (shown once; add more users on the Users page)\n{line}"
+    )
+
+
 def register(app: Flask) -> None:
-    for command in (migrate, create_user_command, create_token):
+    for command in (migrate, create_user_command, create_token, bootstrap):
         app.cli.add_command(command)

@@ -26,7 +26,8 @@ def policy_problems(password: str, email: str = "") -> list[str]:
     problems = []
     if len(password) < MIN_LENGTH:
         problems.append(f"Use at least {MIN_LENGTH} characters.")
-    if email and email.split("@")[0].lower() in password.lower():
+    name = email.split("@")[0].lower()
+    if len(name) >= 4 and name in password.lower():
         problems.append("Do not include your e-mail name in the password.")
     if len(set(password)) < 5:
         problems.append("Use more different characters.")

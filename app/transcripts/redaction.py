@@ -40,6 +40,7 @@ _REFERENCE_WORDS = re.compile(
     r"|kundnummer|customer number|tracking|sporingsnummer|kolli|pakke|paket|nr|no|#)\.?:?\s*$"
 )
 _PHONE_REGIONS = ("DK", "SE", "NO", "GB")
+_DATE = re.compile(r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$")
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,23 @@ def _national_id(text: str) -> Iterable[Finding]:
         valid = (
             (len(compact) == 10 and cpr.is_valid(compact))
             or (len(compact) in (10, 12) and personnummer.is_valid(candidate.replace(" ", "-")))
+            or (len(compact) in (10, 12) and _is_samordningsnummer(compact))
             or (len(compact) == 11 and fodselsnummer.is_valid(compact))
         )
         if valid:
             yield Finding(match.start(), match.end(), "[NATIONAL_ID]")
+
+
+def _is_samordningsnummer(digits: str) -> bool:
+    """Swedish co-ordination number: a personnummer whose day has 60 added."""
+    short = digits[-10:]
+    day = int(short[4:6])
+    if day <= 60:
+        return False
+    as_personnummer = f"{short[:4]}{day - 60:02d}{short[6:]}"
+    return luhn.is_valid(short) and personnummer.is_valid(
+        as_personnummer[:6] + "-" + as_personnummer[6:9] + luhn.calc_check_digit(as_personnummer[:9])
+    )
 
 
 def _account(text: str) -> Iterable[Finding]:
@@ -90,7 +104,7 @@ def _phone(text: str) -> Iterable[Finding]:
     for region in _PHONE_REGIONS:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             span = (match.start, match.end)
-            if span in seen or _REFERENCE_WORDS.search(text[max(0, match.start - 24) : match.start]):
+            if span in seen or _DATE.match(match.raw_string) or _REFERENCE_WORDS.search(text[max(0, match.start - 24) : match.start]):
                 continue
             seen.add(span)
             yield Finding(match.start, match.end, "[PHONE]")

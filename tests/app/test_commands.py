@@ -1,0 +1,57 @@
+"""The account commands of CONTRACTS.md, and tokens that work against the API."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ApiToken, User
+
+
+def test_create_user_reads_password_from_stdin(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(
+        args=["create-user", "Lead@Example.com", "--role", "lead", "--team", "Malmö 2"],
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "lead@example.com"))
+        assert user is not None and user.role == "lead" and user.team.name == "Malmö 2"
+        assert user.password_hash.startswith("$argon2id$")
+
+
+def test_create_user_refuses_weak_password_and_missing_team(app: Flask, runner: FlaskCliRunner) -> None:
+    weak = runner.invoke(args=["create-user", "a@example.com", "--role", "trainer"], input="short\n")
+    assert weak.exit_code != 0 and "at least 12" in weak.output
+    no_team = runner.invoke(args=["create-user", "b@example.com", "--role", "lead"], input="a long enough password\n")
+    assert no_team.exit_code != 0 and "needs a team" in no_team.output
+    with app.app_context():
+        assert db.session.scalars(select(User)).all() == []
+
+
+def test_create_token_prints_token_alone_on_last_line_and_it_works(
+    runner: FlaskCliRunner, client: FlaskClient, make_user  # type: ignore[no-untyped-def]
+) -> None:
+    make_user("agent", "sofie@example.com")
+    result = runner.invoke(args=["create-token", "sofie@example.com"])
+    assert result.exit_code == 0
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith("mp_") and " " not in token
+    with client.application.app_context():
+        stored = db.session.scalar(select(ApiToken))
+        assert stored is not None and token not in stored.digest  # only the digest is kept
+    response = client.post(
+        "/api/v1/classify",
+        json={"text": "Hvorfor er min regning steget?", "side": "customer"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body["probabilities"]) == {"relational", "action_oriented", "factual"}
+
+
+def test_create_token_for_unknown_user_fails(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["create-token", "nobody@example.com"])
+    assert result.exit_code != 0 and "No user" in result.output
