@@ -9,6 +9,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.pipeline import Pipeline
 
+from classifier.stopwords import STOPWORDS
+
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _CHUNK = re.compile(r"\S+")
 _CORE = re.compile(r"\w(?:.*\w)?", re.DOTALL)
@@ -43,6 +45,14 @@ class CueExplainer:
         self.word_index_ = words.vocabulary_
         self.char_index_ = {k: v + len(words.vocabulary_) for k, v in chars.vocabulary_.items()}
         self.char_range_ = chars.ngram_range
+        content = np.zeros(len(words.vocabulary_) + len(chars.vocabulary_), dtype=bool)
+        for term, index in words.vocabulary_.items():
+            content[index] = " " not in term and term not in STOPWORDS
+        self.content_mask_ = content
+
+    def evidence(self, row: sparse.csr_matrix) -> int:
+        """How many known content words the text has (stop words and n-grams do not count)."""
+        return int(self.content_mask_[row.indices].sum())
 
     def spans(self, text: str, row: sparse.csr_matrix, limit: int = 8) -> list[Span]:
         values = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
@@ -102,29 +112,26 @@ class CueExplainer:
     def _select(
         self, text: str, chunks: list[tuple[int, int]], pushes: np.ndarray, limit: int
     ) -> list[Span]:
-        strength = pushes.max(axis=1)
-        best = pushes.argmax(axis=1)
-        top = float(strength.max()) if len(strength) else 0.0
+        words = []
+        for position, (start, end) in enumerate(chunks):
+            core = _CORE.search(text, start, end)
+            if core is not None and core.group().lower() not in STOPWORDS:
+                words.append((float(pushes[position].max()), int(pushes[position].argmax()), core))
+        words.sort(key=lambda word: -word[0])
+        top = words[0][0] if words else 0.0
         if top <= 0:
             return []
-        spans: list[Span] = []
-        for position in np.argsort(-strength)[:limit]:
-            if strength[position] < 0.2 * top:
-                break
-            start, end = chunks[position]
-            core = _CORE.search(text, start, end)
-            if core is None:
-                continue
-            spans.append(
-                Span(
-                    text=core.group(),
-                    start=core.start(),
-                    end=core.end(),
-                    preference=self.labels[int(best[position])],
-                    weight=round(float(strength[position]) / top, 2),
-                )
+        return [
+            Span(
+                text=core.group(),
+                start=core.start(),
+                end=core.end(),
+                preference=self.labels[best],
+                weight=round(strength / top, 2),
             )
-        return spans
+            for strength, best, core in words[:limit]
+            if strength >= 0.2 * top
+        ]
 
 
 def _owners(chunks: list[tuple[int, int]], starts: list[int]) -> list[int]:

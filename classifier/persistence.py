@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,11 @@ def load(model_dir: Path) -> StoredModel:
     except json.JSONDecodeError as error:
         raise ModelError(f"{sidecar_path} is not valid JSON: {error.msg}") from error
     _check_versions(metadata, sidecar_path)
-    untrusted = [t for t in sio.get_untrusted_types(file=model_path) if t not in TRUSTED_TYPES]
+    try:
+        found = stored_types(model_path)
+    except Exception as error:  # a damaged or foreign file: zipfile, json and skops errors
+        raise ModelError(f"{model_path} cannot be read ({error}). Retrain with `matchpoint train`.") from error
+    untrusted = [t for t in found if t not in TRUSTED_TYPES]
     if untrusted:
         raise ModelError(
             f"{model_path} contains types that are not trusted: {', '.join(untrusted)}. "
@@ -113,6 +118,26 @@ def load(model_dir: Path) -> StoredModel:
     except Exception as error:  # skops raises several kinds for a damaged file
         raise ModelError(f"{model_path} cannot be read ({error}). Retrain with `matchpoint train`.") from error
     return StoredModel(pipelines=pipelines, metadata=metadata)
+
+
+def stored_types(model_path: Path) -> set[str]:
+    """Every type a skops file would build, read from its schema without loading it."""
+    with zipfile.ZipFile(model_path) as archive:
+        schema = json.loads(archive.read("schema.json"))
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "__module__" in node and "__class__" in node:
+                found.add(f"{node['__module__']}.{node['__class__']}")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return found
 
 
 def _check_versions(metadata: dict[str, Any], where: Path) -> None:

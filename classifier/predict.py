@@ -15,6 +15,9 @@ from classifier.labels import LABELS, SIDES
 from classifier.language import LanguageGuesser
 
 LOW_CONFIDENCE = 0.5  # below this top probability, no preference clearly dominates
+# A text with few known content words (a bare link, "!!!", "ok") is pulled toward
+# "no preference": p' = (k·p + m·uniform) / (k + m) for k content words.
+EVIDENCE_PRIOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -112,15 +115,19 @@ class Classifier:
         proba = pipeline.named_steps["model"].predict_proba(features)[:, self._orders[side]]
         langs = langs or [None] * len(texts)
         results = []
+        explainer = self._explainers[side]
         for i, text in enumerate(texts):
+            row = features.getrow(i)
+            evidence = explainer.evidence(row)
+            shrunk = (evidence * proba[i] + EVIDENCE_PRIOR / len(LABELS)) / (evidence + EVIDENCE_PRIOR)
             cues: tuple[Cue, ...] = ()
             if with_cues:
-                spans = self._explainers[side].spans(text, features.getrow(i))
+                spans = explainer.spans(text, row)
                 cues = tuple(Cue(s.text, s.preference, s.weight, s.start, s.end) for s in spans)
             results.append(
                 Prediction(
-                    preference=LABELS[int(np.argmax(proba[i]))],
-                    probabilities=probabilities_of(proba[i]),
+                    preference=LABELS[int(np.argmax(shrunk))],
+                    probabilities=probabilities_of(shrunk),
                     lang=langs[i] or self.language.detect(text),
                     cues=cues,
                 )
