@@ -1,0 +1,1 @@
+"""Playbooks: the response library trainers edit and agents draw suggestions from."""
