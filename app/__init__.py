@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     from app import errors, home, navigation, security
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.assist import bp as assist_bp
     from app.auth import bp as auth_bp
 
     errors.register(app)
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(assist_bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -17,6 +17,8 @@ from app.audit import record
 from app.auth.accounts import AccountError, create_user, issue_token, normalise_email
 from app.extensions import db
 from app.models import User
+from app.playbooks import library
+from app.playbooks import store as playbook_store
 from app.vocabulary import ROLES
 from classifier import persistence
 from classifier.cli import train_and_save
@@ -109,6 +111,7 @@ def bootstrap() -> None:
         click.echo(_login_banner(FIRST_ADMIN, password))
     else:
         click.echo("Accounts exist already; log in with yours (admins add users on the Users page).")
+    click.echo(sync_playbooks(app))
     model_dir = Path(app.config["MODEL_DIR"])
     if not persistence.exists(model_dir):
         click.echo("No trained model yet: training one now (about a minute) …")
@@ -127,6 +130,44 @@ def _login_banner(email: str, password: str) -> str:
     )
 
 
+@click.group("playbooks")
+def playbooks_group() -> None:
+    """Load playbooks from YAML into the database, or export them back."""
+
+
+def sync_playbooks(app: Flask) -> str:
+    """Validate every playbook file and sync it; raises ClickException naming file:line."""
+    try:
+        entries = library.load(Path(app.config["PLAYBOOK_DIR"]))
+    except library.PlaybookError as error:
+        raise click.ClickException(f"playbooks are not valid:\n{error}") from error
+    report = playbook_store.sync(db.session, entries)
+    db.session.commit()
+    return (
+        f"Playbooks: {len(entries)} entries read; {report.created} new, {report.updated} refreshed, "
+        f"{report.kept_edited} kept as trainers edited them."
+    )
+
+
+@playbooks_group.command("sync")
+@with_appcontext
+def playbooks_sync() -> None:
+    """Validate playbooks/*.yaml and sync them to the database."""
+    click.echo(sync_playbooks(current_app._get_current_object()))  # type: ignore[attr-defined]
+
+
+@playbooks_group.command("export")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--include-retired", is_flag=True)
+@with_appcontext
+def playbooks_export(folder: Path, include_retired: bool) -> None:
+    """Write the database's playbooks as YAML files below FOLDER."""
+    written = library.export(playbook_store.current_entries(db.session, include_retired), folder)
+    record(db.session, "playbooks_exported", target=str(folder), actor=None, files=len(written))
+    db.session.commit()
+    click.echo(f"Wrote {len(written)} files below {folder}.")
+
+
 def register(app: Flask) -> None:
-    for command in (migrate, create_user_command, create_token, bootstrap):
+    for command in (migrate, create_user_command, create_token, bootstrap, playbooks_group):
         app.cli.add_command(command)

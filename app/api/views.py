@@ -6,11 +6,15 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from app.api.openapi import describe
 from app.api.payloads import choice_field, json_body, text_field
-from app.api.tokens import token_required
+from app.api.tokens import api_user, token_required
+from app.assist import access
+from app.assist.service import InteractionError, add_utterance, assist_state, start_interaction
 from app.auth.roles import public
 from app.classification import get_classifier
-from app.extensions import csrf, limiter
-from app.vocabulary import SPEAKERS
+from app.errors import ApiError
+from app.extensions import csrf, db, limiter
+from app.models import Interaction
+from app.vocabulary import CONTENT_LANGUAGES, SPEAKERS, TOUCHPOINTS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -38,3 +42,78 @@ def classify() -> Response:
 @public
 def openapi() -> Response:
     return jsonify(describe())
+
+
+def _interaction_or_404(external_id: str) -> Interaction:
+    interaction = access.find_interaction(db.session, api_user(), external_id)
+    if interaction is None:
+        raise ApiError(404, f"No interaction '{external_id}' that you may see.")
+    return interaction
+
+
+@bp.post("/interactions")
+@token_required("agent", "lead")
+def interactions_create() -> tuple[Response, int]:
+    body = json_body()
+    touchpoint = choice_field(body, "touchpoint", TOUCHPOINTS)
+    external_id = text_field(body, "interaction_id", required=False)
+    agent = access.agent_for(db.session, api_user(), text_field(body, "agent_id", required=False))
+    if agent is None:
+        raise ApiError(403 if api_user().role == "agent" else 422,
+                       "'agent_id' must name an agent you may work for.")
+    language = text_field(body, "language", required=False)
+    if language is not None and language not in CONTENT_LANGUAGES:
+        raise ApiError(422, f"'language' must be one of {', '.join(CONTENT_LANGUAGES)}.")
+    utterances = body.get("utterances") or []
+    if not isinstance(utterances, list):
+        raise ApiError(422, "'utterances' must be a list of {speaker, text}.")
+    turns = []
+    for index, item in enumerate(utterances):
+        if not isinstance(item, dict):
+            raise ApiError(422, f"utterances[{index}] must be an object.")
+        turns.append((choice_field(item, "speaker", SPEAKERS), text_field(item, "text")))
+    try:
+        interaction = start_interaction(
+            db.session,
+            agent=agent,
+            touchpoint=touchpoint or "phone",
+            external_id=external_id,
+            customer_ref=text_field(body, "customer_ref", required=False),
+            language=language,
+            topic=text_field(body, "topic", required=False),
+        )
+        classifier = get_classifier() if turns else None
+        for speaker, text in turns:
+            add_utterance(db.session, interaction, speaker or "customer", text or "", classifier)  # type: ignore[arg-type]
+    except InteractionError as error:
+        db.session.rollback()
+        raise ApiError(409, str(error)) from error
+    db.session.commit()
+    return jsonify({"interaction_id": interaction.external_id}), 201
+
+
+@bp.post("/interactions/<external_id>/utterances")
+@token_required("agent", "lead")
+def utterances_create(external_id: str) -> tuple[Response, int]:
+    interaction = _interaction_or_404(external_id)
+    body = json_body()
+    speaker = choice_field(body, "speaker", SPEAKERS)
+    text = text_field(body, "text")
+    classifier = get_classifier()
+    try:
+        add_utterance(db.session, interaction, speaker or "customer", text or "", classifier)
+    except InteractionError as error:
+        db.session.rollback()
+        raise ApiError(409, str(error)) from error
+    state = assist_state(db.session, interaction, classifier)
+    db.session.commit()
+    return jsonify(state.to_json()), 201
+
+
+@bp.get("/interactions/<external_id>/assist")
+@token_required("agent", "lead")
+def assist(external_id: str) -> Response:
+    interaction = _interaction_or_404(external_id)
+    state = assist_state(db.session, interaction, get_classifier())
+    db.session.commit()
+    return jsonify(state.to_json())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from functools import cache
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -18,3 +18,24 @@ document.addEventListener("click", async (event) => {
     window.getSelection().addRange(range);
   }
 });
+
+// Ctrl+Enter (or Cmd+Enter) in a turn box submits it: agents keep their hands on the keys.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+  const area = event.target.closest("form textarea");
+  if (area) {
+    event.preventDefault();
+    area.form.requestSubmit();
+  }
+});
+
+// After a turn is added, put the cursor back in the (new) text box.
+document.body.addEventListener("utterance-added", () => {
+  setTimeout(() => document.getElementById("turn-text")?.focus(), 0);
+});
+
+// A turn that was stored clears its box; one that was refused keeps the text.
+document.body.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt.closest && event.detail.elt.closest("form.add-turn");
+  if (form && event.detail.successful) form.querySelector("textarea").value = "";
+});

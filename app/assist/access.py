@@ -1,0 +1,43 @@
+"""Who may see or write an interaction: agents their own, leads their team's, admins all."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Agent, Interaction, User
+
+
+def can_access(user: User, interaction: Interaction) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role == "agent":
+        return user.agent_id is not None and interaction.agent_id == user.agent_id
+    if user.role == "lead":
+        return user.team_id is not None and interaction.agent.team_id == user.team_id
+    return False
+
+
+def find_interaction(session: Session, user: User, external_id: str) -> Interaction | None:
+    """The interaction if it exists and `user` may see it; None otherwise (no leaking ids)."""
+    interaction = session.scalar(select(Interaction).where(Interaction.external_id == external_id))
+    if interaction is None or not can_access(user, interaction):
+        return None
+    return interaction
+
+
+def agent_for(session: Session, user: User, external_id: str | None) -> Agent | None:
+    """The agent an interaction is started for; agents may only start their own."""
+    if user.role == "agent":
+        if external_id is not None and (user.agent is None or external_id != user.agent.external_id):
+            return None
+        return user.agent
+    if external_id is None:
+        return None
+    agent = session.scalar(select(Agent).where(Agent.external_id == external_id))
+    if agent is None:
+        agent = Agent(external_id=external_id, name=external_id, team_id=user.team_id)
+        session.add(agent)
+    elif user.role == "lead" and agent.team_id != user.team_id:
+        return None
+    return agent

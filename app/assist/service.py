@@ -1,0 +1,272 @@
+"""Live contacts: starting an interaction, adding turns, and the assist state for the panel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Agent,
+    Customer,
+    Interaction,
+    PlaybookEntry,
+    SuggestionEvent,
+    Utterance,
+    utcnow,
+)
+from app.playbooks import ranking
+from app.playbooks.store import as_entry
+from app.transcripts.redaction import redact
+from app.vocabulary import PREFERENCES, TOUCHPOINTS
+from classifier import Classifier
+from classifier.analysis import combine, detect_shift, turn_weights
+from classifier.predict import Prediction, probabilities_of
+
+RECENT_CUSTOMER_TURNS = 2
+
+
+class InteractionError(ValueError):
+    """A request about an interaction that cannot be carried out; the message says why."""
+
+
+def customer_for(session: Session, ref: str | None) -> Customer | None:
+    if not ref:
+        return None
+    customer = session.scalar(select(Customer).where(Customer.ref == ref))
+    if customer is None:
+        customer = Customer(ref=ref)
+        session.add(customer)
+    return customer
+
+
+def start_interaction(
+    session: Session,
+    *,
+    agent: Agent,
+    touchpoint: str,
+    external_id: str | None = None,
+    customer_ref: str | None = None,
+    language: str | None = None,
+    topic: str | None = None,
+    started_at: datetime | None = None,
+) -> Interaction:
+    if touchpoint not in TOUCHPOINTS:
+        raise InteractionError(f"touchpoint must be one of {', '.join(TOUCHPOINTS)}")
+    started = started_at or utcnow()
+    external_id = external_id or f"LIVE-{agent.external_id}-{started:%Y%m%d%H%M%S%f}"
+    if session.scalar(select(Interaction.id).where(Interaction.external_id == external_id)):
+        raise InteractionError(f"interaction {external_id} exists already")
+    interaction = Interaction(
+        external_id=external_id,
+        touchpoint=touchpoint,
+        agent=agent,
+        customer=customer_for(session, customer_ref),
+        language=language,
+        topic=topic,
+        started_at=started,
+    )
+    session.add(interaction)
+    session.flush()
+    return interaction
+
+
+def add_utterance(
+    session: Session, interaction: Interaction, speaker: str, text: str, classifier: Classifier
+) -> tuple[Utterance, Prediction]:
+    """Redact, classify and store one turn; then refresh the interaction's labels."""
+    clean = redact(text)
+    if interaction.language is None:
+        interaction.language = classifier.language.detect(clean)
+    prediction = classifier.classify(clean, speaker, interaction.language)
+    for _attempt in range(5):  # two clients posting at once: the unique (interaction, seq) decides
+        seq = (session.scalar(select(func.max(Utterance.seq)).where(Utterance.interaction_id == interaction.id)) or 0) + 1
+        utterance = Utterance(
+            interaction_id=interaction.id,
+            seq=seq,
+            speaker=speaker,
+            text=clean,
+            spoken_at=utcnow(),
+            preference=prediction.preference,
+            p_relational=prediction.probabilities["relational"],
+            p_action_oriented=prediction.probabilities["action_oriented"],
+            p_factual=prediction.probabilities["factual"],
+        )
+        try:
+            with session.begin_nested():
+                session.add(utterance)
+        except IntegrityError:
+            continue
+        break
+    else:
+        raise InteractionError("could not store the utterance: too many simultaneous writers")
+    session.refresh(interaction, ["utterances"])
+    refresh_labels(interaction)
+    return utterance, prediction
+
+
+def _rows(utterances: list[Utterance]) -> np.ndarray:
+    return np.array([[u.p_relational, u.p_action_oriented, u.p_factual] for u in utterances], dtype=float)
+
+
+def refresh_labels(interaction: Interaction) -> None:
+    """Combine the stored per-turn probabilities into the interaction's labels."""
+    if interaction.label_source == "provided":
+        return
+    by_side = {side: [u for u in interaction.utterances if u.speaker == side and u.p_relational is not None]
+               for side in ("customer", "agent")}
+    combined: dict[str, dict[str, float] | None] = {}
+    for side, turns in by_side.items():
+        if not turns:
+            combined[side] = None
+            continue
+        weights = turn_weights([u.text or "" for u in turns])
+        combined[side] = probabilities_of(combine(_rows(turns), weights))
+    customer, agent = combined["customer"], combined["agent"]
+    if customer:
+        interaction.customer_preference = max(PREFERENCES, key=lambda k: customer[k])
+        interaction.customer_p_relational = customer["relational"]
+        interaction.customer_p_action_oriented = customer["action_oriented"]
+        interaction.customer_p_factual = customer["factual"]
+        turns = by_side["customer"]
+        interaction.preference_shift = detect_shift(_rows(turns), turn_weights([u.text or "" for u in turns])) is not None
+    if agent:
+        interaction.agent_style = max(PREFERENCES, key=lambda k: agent[k])
+        interaction.agent_p_relational = agent["relational"]
+        interaction.agent_p_action_oriented = agent["action_oriented"]
+        interaction.agent_p_factual = agent["factual"]
+    if customer and agent:
+        overlap = sum(float(np.sqrt(customer[k] * agent[k])) for k in PREFERENCES)
+        interaction.match_score = round(min(1.0, overlap), 4)
+        interaction.matched = interaction.customer_preference == interaction.agent_style
+
+
+@dataclass(frozen=True)
+class AssistState:
+    interaction: Interaction
+    probabilities: dict[str, float] | None
+    cues: list[dict[str, Any]]
+    turn_cues: dict[int, list[dict[str, Any]]]  # utterance id -> cues, for highlighting
+    situation: str
+    suggestions: list[ranking.Suggestion]
+    shift: tuple[str, str] | None
+    history: list[Interaction]
+
+    def to_json(self) -> dict[str, Any]:
+        i = self.interaction
+        agent_probabilities = (
+            None if i.agent_style is None else
+            {"relational": i.agent_p_relational, "action_oriented": i.agent_p_action_oriented, "factual": i.agent_p_factual}
+        )
+        return {
+            "interaction_id": i.external_id,
+            "customer_preference": i.customer_preference,
+            "probabilities": self.probabilities,
+            "cues": self.cues,
+            "agent_style": i.agent_style,
+            "agent_probabilities": agent_probabilities,
+            "match_score": i.match_score,
+            "matched": i.matched,
+            "language": i.language,
+            "situation": self.situation,
+            "preference_shift": None if self.shift is None else {"from": self.shift[0], "to": self.shift[1]},
+            "suggestions": [
+                {
+                    "entry_id": s.entry.id,
+                    "text": s.entry.text,
+                    "preference": s.entry.preference,
+                    "situation": s.entry.situation,
+                    "touchpoint": s.entry.touchpoint,
+                    "language": s.entry.language,
+                    "reason": s.reason,
+                    "matched_phrases": list(s.matched_phrases),
+                }
+                for s in self.suggestions
+            ],
+        }
+
+
+def assist_state(session: Session, interaction: Interaction, classifier: Classifier, *, record_shown: bool = True) -> AssistState:
+    utterances = list(interaction.utterances)
+    customer_turns = [u for u in utterances if u.speaker == "customer" and u.text]
+    recent = customer_turns[-RECENT_CUSTOMER_TURNS:]
+    recent_text = " ".join(u.text or "" for u in recent)
+    turn_cues: dict[int, list[dict[str, Any]]] = {}
+    if recent:
+        predictions = classifier.classify_many([u.text or "" for u in recent], "customer", [interaction.language] * len(recent))
+        for utterance, prediction in zip(recent, predictions, strict=True):
+            turn_cues[utterance.id] = [cue.to_json() for cue in prediction.cues]
+    probabilities = None
+    if interaction.customer_preference is not None:
+        probabilities = {
+            "relational": interaction.customer_p_relational,
+            "action_oriented": interaction.customer_p_action_oriented,
+            "factual": interaction.customer_p_factual,
+        }
+    rows = session.scalars(
+        select(PlaybookEntry).where(
+            PlaybookEntry.touchpoint == interaction.touchpoint,
+            PlaybookEntry.language == ranking.playbook_language(interaction.language),
+            PlaybookEntry.retired.is_(False),
+        )
+    ).all()
+    entries = [as_entry(row) for row in rows]
+    agent_turns = sum(1 for u in utterances if u.speaker == "agent")
+    situation = ranking.infer_situation(entries, recent_text, agent_turns)
+    suggestions = ranking.rank(
+        entries,
+        touchpoint=interaction.touchpoint,
+        language=interaction.language,
+        probabilities=probabilities or {k: 1 / 3 for k in PREFERENCES},
+        recent_customer_text=recent_text,
+        situation=situation,
+    )
+    if record_shown:
+        record_suggestions_shown(session, interaction, [s.entry.id for s in suggestions], rows)
+    shift = None
+    if interaction.preference_shift and len(customer_turns) >= 4:
+        middle = len(customer_turns) // 2
+        early = combine(_rows(customer_turns[:middle]), turn_weights([u.text or "" for u in customer_turns[:middle]]))
+        shift = (PREFERENCES[int(early.argmax())], interaction.customer_preference or "")
+    history: list[Interaction] = []
+    if interaction.customer_id is not None:
+        history = list(
+            session.scalars(
+                select(Interaction)
+                .where(Interaction.customer_id == interaction.customer_id, Interaction.id != interaction.id)
+                .order_by(Interaction.started_at.desc())
+                .limit(5)
+            )
+        )
+    cues = [cue for u in recent for cue in turn_cues.get(u.id, [])]
+    cues.sort(key=lambda cue: -cue["weight"])
+    return AssistState(interaction, probabilities, cues[:8], turn_cues, situation, suggestions, shift, history)
+
+
+def record_suggestions_shown(session: Session, interaction: Interaction, keys: list[str], rows: Any) -> None:
+    ids = [row.id for row in rows if row.key in keys]
+    if not ids:
+        return
+    known = set(session.scalars(select(SuggestionEvent.entry_id).where(
+        SuggestionEvent.interaction_id == interaction.id, SuggestionEvent.entry_id.in_(ids))))
+    for entry_id in ids:
+        if entry_id not in known:
+            session.add(SuggestionEvent(interaction_id=interaction.id, entry_id=entry_id))
+
+
+def mark_suggestion_used(session: Session, interaction: Interaction, entry_key: str) -> SuggestionEvent:
+    entry = session.scalar(select(PlaybookEntry).where(PlaybookEntry.key == entry_key))
+    if entry is None:
+        raise InteractionError(f"no playbook entry {entry_key}")
+    event = session.scalar(select(SuggestionEvent).where(
+        SuggestionEvent.interaction_id == interaction.id, SuggestionEvent.entry_id == entry.id))
+    if event is None:
+        event = SuggestionEvent(interaction_id=interaction.id, entry_id=entry.id)
+        session.add(event)
+    event.used_at = event.used_at or utcnow()
+    return event
