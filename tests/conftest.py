@@ -41,6 +41,15 @@ def sample_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+@pytest.fixture(scope="session")
+def full_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The model as `matchpoint train` builds it from training_data/ (several seconds)."""
+    directory = tmp_path_factory.mktemp("full-model")
+    pipelines, metadata = train(dataset.load(dataset.default_training_dir()))
+    persistence.save(directory, pipelines, metadata)
+    return directory
+
+
 def _recreate_postgres(url: str) -> None:
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")

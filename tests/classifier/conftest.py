@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier import dataset, persistence
 from classifier.predict import Classifier
-from classifier.train import train
 
 
 @pytest.fixture(scope="session")
@@ -17,9 +15,5 @@ def sample_classifier(sample_model_dir: Path) -> Classifier:
 
 
 @pytest.fixture(scope="session")
-def full_classifier(tmp_path_factory: pytest.TempPathFactory) -> Classifier:
-    """The model as `matchpoint train` builds it from training_data/ (about ten seconds)."""
-    directory = tmp_path_factory.mktemp("full-model")
-    pipelines, metadata = train(dataset.load(dataset.default_training_dir()))
-    persistence.save(directory, pipelines, metadata)
-    return Classifier.load(directory)
+def full_classifier(full_model_dir: Path) -> Classifier:
+    return Classifier.load(full_model_dir)
