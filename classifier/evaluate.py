@@ -70,6 +70,8 @@ def evaluate(dataset: Dataset, params: PipelineParams = PipelineParams(), folds:
         train_rows = dataset.side(side, "train")
         heldout_rows = dataset.side(side, "heldout")
         strata = train_rows["label"] + "/" + train_rows["lang"]
+        if strata.value_counts().min() < folds:  # too few per language: stratify by label only
+            strata = train_rows["label"]
         cv_proba = np.zeros((len(train_rows), len(LABELS)))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
         for fit_index, test_index in splitter.split(train_rows, strata):

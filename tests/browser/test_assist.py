@@ -17,7 +17,7 @@ PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 
 
 def test_danish_late_delivery_turns_the_gauge_and_shows_danish_suggestions(
-    app: Flask, runner: FlaskCliRunner, full_model_dir: Path, page: Page, live_server: str, make_user  # type: ignore[no-untyped-def]
+    app: Flask, runner: FlaskCliRunner, full_model_dir: Path, page: Page, live_server: str, make_user, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     app.config.update(MODEL_DIR=str(full_model_dir), PLAYBOOK_DIR=str(PLAYBOOKS))
     assert runner.invoke(args=["playbooks", "sync"]).exit_code == 0
@@ -46,4 +46,4 @@ def test_danish_late_delivery_turns_the_gauge_and_shows_danish_suggestions(
 
     page.set_viewport_size({"width": 900, "height": 720})  # beside a softphone
     expect(page.locator("#live-panel")).to_be_visible()
-    page.screenshot(path=str(Path(app.instance_path) / "assist-screenshot.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "assist.png"), full_page=True)
