@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from sklearn.pipeline import Pipeline
+from sklearn.utils import murmurhash3_32
 
 from classifier.stopwords import STOPWORDS
 
@@ -36,23 +37,32 @@ class CueExplainer:
     def __init__(self, pipeline: Pipeline, labels: tuple[str, ...]) -> None:
         union = pipeline.named_steps["features"]
         model = pipeline.named_steps["model"]
-        words = union.transformer_list[0][1]
-        chars = union.transformer_list[1][1]
+        words = union.transformer_list[0][1].named_steps["hash"]
+        chars = union.transformer_list[1][1].named_steps["hash"]
         self.labels = labels
         order = [list(model.classes_).index(label) for label in labels]
         coef = model.coef_[order]
         self.centred_ = (coef - coef.mean(axis=0)).astype(np.float32)
-        self.word_index_ = words.vocabulary_
-        self.char_index_ = {k: v + len(words.vocabulary_) for k, v in chars.vocabulary_.items()}
+        self.word_features_ = words.n_features
+        self.char_offset_ = words.n_features
+        self.char_features_ = chars.n_features
         self.char_range_ = chars.ngram_range
-        content = np.zeros(len(words.vocabulary_) + len(chars.vocabulary_), dtype=bool)
-        for term, index in words.vocabulary_.items():
-            content[index] = " " not in term and term not in STOPWORDS
-        self.content_mask_ = content
+        # A hashed feature that never occurred in training keeps a zero coefficient.
+        self.known_ = np.abs(coef).max(axis=0) > 0
 
-    def evidence(self, row: sparse.csr_matrix) -> int:
-        """How many known content words the text has (stop words and n-grams do not count)."""
-        return int(self.content_mask_[row.indices].sum())
+    def _word_index(self, term: str) -> int:
+        return abs(murmurhash3_32(term, seed=0)) % self.word_features_
+
+    def _char_index(self, gram: str) -> int:
+        return self.char_offset_ + abs(murmurhash3_32(gram, seed=0)) % self.char_features_
+
+    def evidence(self, text: str) -> int:
+        """How many known content words the text has (stop words do not count)."""
+        return sum(
+            1
+            for token in _WORD.findall(text.lower())
+            if token not in STOPWORDS and self.known_[self._word_index(token)]
+        )
 
     def spans(self, text: str, row: sparse.csr_matrix, limit: int = 8) -> list[Span]:
         values = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
@@ -71,9 +81,9 @@ class CueExplainer:
         tokens = [(m.group(), m.start()) for m in _WORD.finditer(text)]
         owner = _owners(chunks, [start for _, start in tokens])
         for i, (token, _) in enumerate(tokens):
-            self._add(self.word_index_.get(token), values, pushes, owner[i], 1.0)
+            self._add(self._word_index(token), values, pushes, owner[i], 1.0)
             if i + 1 < len(tokens):
-                bigram = self.word_index_.get(f"{token} {tokens[i + 1][0]}")
+                bigram = self._word_index(f"{token} {tokens[i + 1][0]}")
                 self._add(bigram, values, pushes, owner[i], 0.5)
                 self._add(bigram, values, pushes, owner[i + 1], 0.5)
 
@@ -88,8 +98,8 @@ class CueExplainer:
             found = []
             for n in range(low, high + 1):
                 for offset in range(len(padded) - n + 1):
-                    index = self.char_index_.get(padded[offset : offset + n])
-                    if index is not None and index in values:
+                    index = self._char_index(padded[offset : offset + n])
+                    if index in values:
                         found.append(index)
                         counts[index] = counts.get(index, 0) + 1
             grams_per_chunk.append(found)

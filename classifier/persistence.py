@@ -41,7 +41,7 @@ TRUSTED_TYPES = [
     "scipy.sparse._csr.csr_array",
     "sklearn.pipeline.Pipeline",
     "sklearn.pipeline.FeatureUnion",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.HashingVectorizer",
     "sklearn.feature_extraction.text.TfidfTransformer",
     "sklearn.linear_model._logistic.LogisticRegression",
 ]

@@ -5,56 +5,58 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 RANDOM_STATE = 20261122
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
 
 @dataclass(frozen=True)
 class PipelineParams:
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
-    min_df: int = 2
-    max_char_features: int = 150_000
-    C: float = 8.0
+    word_features: int = 2**18
+    char_features: int = 2**19
+    C: float = 60.0
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
 def build_pipeline(params: PipelineParams = PipelineParams()) -> Pipeline:
-    """Word and character n-gram TF-IDF into a multinomial logistic regression."""
+    """Hashed word and character n-grams, TF-IDF weighted, into a multinomial logistic regression.
+
+    Hashing keeps no vocabulary, so model files stay small and fast to save and load;
+    the explainer hashes a text's own terms to find their coefficients.
+    """
     features = FeatureUnion(
         [
-            (
-                "words",
-                TfidfVectorizer(
-                    analyzer="word",
-                    ngram_range=params.word_ngrams,
-                    min_df=params.min_df,
-                    sublinear_tf=True,
-                    lowercase=True,
-                    token_pattern=r"(?u)\b\w\w+\b",
-                    dtype=np.float32,
-                ),
-            ),
-            (
-                "chars",
-                TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=params.char_ngrams,
-                    min_df=params.min_df,
-                    max_features=params.max_char_features,
-                    sublinear_tf=True,
-                    lowercase=True,
-                    dtype=np.float32,
-                ),
-            ),
+            ("words", _hashed_tfidf("word", params.word_ngrams, params.word_features)),
+            ("chars", _hashed_tfidf("char_wb", params.char_ngrams, params.char_features)),
         ]
     )
     model = LogisticRegression(C=params.C, max_iter=2000, random_state=RANDOM_STATE)
     return Pipeline([("features", features), ("model", model)])
 
+
+def _hashed_tfidf(analyzer: str, ngrams: tuple[int, int], n_features: int) -> Pipeline:
+    return Pipeline(
+        [
+            (
+                "hash",
+                HashingVectorizer(
+                    analyzer=analyzer,
+                    ngram_range=ngrams,
+                    n_features=n_features,
+                    alternate_sign=False,
+                    norm=None,
+                    lowercase=True,
+                    token_pattern=TOKEN_PATTERN if analyzer == "word" else None,
+                    dtype=np.float32,
+                ),
+            ),
+            ("tfidf", TfidfTransformer(sublinear_tf=True)),
+        ]
+    )

@@ -25,8 +25,8 @@ INVARIANCE = [
 DIRECTION = [
     # (language, base text, addition, preference the addition must pull toward)
     ("en", "My broadband has been dropping out in the evenings.", " I need this fixed today.", "action_oriented"),
-    ("en", "My broadband has been dropping out in the evenings.", " Can you explain why this happens?", "factual"),
-    ("en", "My broadband has been dropping out in the evenings.", " I felt nobody cared when I called.", "relational"),
+    ("en", "My broadband has been dropping out in the evenings.", " Can you explain why?", "factual"),
+    ("en", "My broadband has been dropping out in the evenings.", " I felt nobody cared.", "relational"),
     ("da", "Min pakke er ikke kommet.", " Det skal løses i dag.", "action_oriented"),
     ("da", "Min pakke er ikke kommet.", " Kan I forklare hvorfor det sker?", "factual"),
     ("da", "Min pakke er ikke kommet.", " Jeg følte at ingen brød sig om mig.", "relational"),
@@ -100,8 +100,10 @@ def test_adding_a_cue_moves_toward_its_preference(
     full_classifier: Classifier, lang: str, base: str, addition: str, toward: str
 ) -> None:
     before = full_classifier.classify(base, "customer", lang).probabilities[toward]
-    after = full_classifier.classify(base + addition, "customer", lang).probabilities[toward]
-    assert after > before + 0.05, (before, after)
+    moved = full_classifier.classify(base + addition, "customer", lang)
+    # A clear move: at least ten points toward it, or enough to make it the leading preference.
+    gain = moved.probabilities[toward] - before
+    assert gain > 0.10 or (gain > 0 and moved.preference == toward), (before, moved.probabilities)
 
 
 @pytest.mark.parametrize("lang", MINIMUM)
