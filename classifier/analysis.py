@@ -131,7 +131,7 @@ def analyze(classifier: Classifier, turns: Sequence[Turn], lang: str | None = No
     shift: Shift | None = None
     for side, indices in by_side.items():
         texts = [turns[i].text for i in indices]
-        predictions = classifier.classify_many(texts, side, [language] * len(texts))
+        predictions = classifier.classify_many(texts, side, [language] * len(texts), detailed_cues=False)
         scored.update(zip(indices, predictions, strict=True))
         if not predictions:
             combined[side] = None

@@ -38,23 +38,20 @@ class CueExplainer:
         union = pipeline.named_steps["features"]
         model = pipeline.named_steps["model"]
         words = union.transformer_list[0][1].named_steps["hash"]
-        chars = union.transformer_list[1][1].named_steps["hash"]
+        chars = union.transformer_list[1][1].named_steps["hash"] if len(union.transformer_list) > 1 else None
         self.labels = labels
         order = [list(model.classes_).index(label) for label in labels]
         coef = model.coef_[order]
-        self.centred_ = (coef - coef.mean(axis=0)).astype(np.float32)
+        # (features × labels), so one fancy-index gathers every credited feature's row
+        self.centred_ = np.ascontiguousarray((coef - coef.mean(axis=0)).T.astype(np.float32))
         self.word_features_ = words.n_features
         self.char_offset_ = words.n_features
-        self.char_features_ = chars.n_features
-        self.char_range_ = chars.ngram_range
+        self.chars_ = chars
         # A hashed feature that never occurred in training keeps a zero coefficient.
         self.known_ = np.abs(coef).max(axis=0) > 0
 
     def _word_index(self, term: str) -> int:
         return abs(murmurhash3_32(term, seed=0)) % self.word_features_
-
-    def _char_index(self, gram: str) -> int:
-        return self.char_offset_ + abs(murmurhash3_32(gram, seed=0)) % self.char_features_
 
     def evidence(self, text: str) -> int:
         """How many known content words the text has (stop words do not count)."""
@@ -64,60 +61,58 @@ class CueExplainer:
             if token not in STOPWORDS and self.known_[self._word_index(token)]
         )
 
-    def spans(self, text: str, row: sparse.csr_matrix, limit: int = 8) -> list[Span]:
+    def spans(self, text: str, row: sparse.csr_matrix, limit: int = 8, *, chars: bool = True) -> list[Span]:
+        """Cues of one text; chars=False credits word n-grams only (about four times cheaper)."""
         values = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
         if not values:
             return []
         lowered = text.lower() if len(text.lower()) == len(text) else text
         chunks = [(m.start(), m.end()) for m in _CHUNK.finditer(lowered)]
+        credits: list[tuple[int, int, float]] = []  # (chunk, feature, share of its value)
+        self._credit_words(lowered, chunks, values, credits)
+        if chars:
+            self._credit_chars(lowered, chunks, values, credits)
         pushes = np.zeros((len(chunks), len(self.labels)), dtype=np.float32)
-        self._credit_words(lowered, chunks, values, pushes)
-        self._credit_chars(lowered, chunks, values, pushes)
+        if credits:
+            positions, features, shares = zip(*credits, strict=True)
+            weights = np.array(shares, dtype=np.float32) * np.array([values[f] for f in features], dtype=np.float32)
+            np.add.at(pushes, np.array(positions), weights[:, None] * self.centred_[np.array(features)])
         return self._select(text, chunks, pushes, limit)
 
     def _credit_words(
-        self, text: str, chunks: list[tuple[int, int]], values: dict[int, float], pushes: np.ndarray
+        self, text: str, chunks: list[tuple[int, int]], values: dict[int, float], credits: list[tuple[int, int, float]]
     ) -> None:
         tokens = [(m.group(), m.start()) for m in _WORD.finditer(text)]
         owner = _owners(chunks, [start for _, start in tokens])
         for i, (token, _) in enumerate(tokens):
-            self._add(self._word_index(token), values, pushes, owner[i], 1.0)
+            unigram = self._word_index(token)
+            if unigram in values and owner[i] >= 0:
+                credits.append((owner[i], unigram, 1.0))
             if i + 1 < len(tokens):
                 bigram = self._word_index(f"{token} {tokens[i + 1][0]}")
-                self._add(bigram, values, pushes, owner[i], 0.5)
-                self._add(bigram, values, pushes, owner[i + 1], 0.5)
+                if bigram in values and owner[i] >= 0 and owner[i + 1] >= 0:
+                    credits.append((owner[i], bigram, 0.5))
+                    credits.append((owner[i + 1], bigram, 0.5))
 
     def _credit_chars(
-        self, text: str, chunks: list[tuple[int, int]], values: dict[int, float], pushes: np.ndarray
+        self, text: str, chunks: list[tuple[int, int]], values: dict[int, float], credits: list[tuple[int, int, float]]
     ) -> None:
-        low, high = self.char_range_
-        grams_per_chunk = []
+        """Character n-grams' pull, credited to the word they came from (shared by count)."""
+        if self.chars_ is None:
+            return
+        low, high = self.chars_.ngram_range
+        n_features = self.chars_.n_features
+        found: list[tuple[int, int]] = []
         counts: dict[int, int] = {}
-        for start, end in chunks:
+        for position, (start, end) in enumerate(chunks):
             padded = f" {text[start:end]} "
-            found = []
             for n in range(low, high + 1):
                 for offset in range(len(padded) - n + 1):
-                    index = self._char_index(padded[offset : offset + n])
+                    index = self.char_offset_ + abs(murmurhash3_32(padded[offset : offset + n], seed=0)) % n_features
                     if index in values:
-                        found.append(index)
+                        found.append((position, index))
                         counts[index] = counts.get(index, 0) + 1
-            grams_per_chunk.append(found)
-        for position, found in enumerate(grams_per_chunk):
-            for index in found:
-                self._add(index, values, pushes, position, 1.0 / counts[index])
-
-    def _add(
-        self,
-        index: int | None,
-        values: dict[int, float],
-        pushes: np.ndarray,
-        position: int,
-        share: float,
-    ) -> None:
-        if index is None or position < 0 or index not in values:
-            return
-        pushes[position] += share * values[index] * self.centred_[:, index]
+        credits.extend((position, index, 1.0 / counts[index]) for position, index in found)
 
     def _select(
         self, text: str, chunks: list[tuple[int, int]], pushes: np.ndarray, limit: int

@@ -16,7 +16,7 @@ TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 @dataclass(frozen=True)
 class PipelineParams:
     word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] = (2, 5)
+    char_ngrams: tuple[int, int] | None = (3, 4)  # None: words only (faster, ~2 points less F1)
     word_features: int = 2**18
     char_features: int = 2**19
     C: float = 60.0
@@ -31,12 +31,10 @@ def build_pipeline(params: PipelineParams = PipelineParams()) -> Pipeline:
     Hashing keeps no vocabulary, so model files stay small and fast to save and load;
     the explainer hashes a text's own terms to find their coefficients.
     """
-    features = FeatureUnion(
-        [
-            ("words", _hashed_tfidf("word", params.word_ngrams, params.word_features)),
-            ("chars", _hashed_tfidf("char_wb", params.char_ngrams, params.char_features)),
-        ]
-    )
+    parts = [("words", _hashed_tfidf("word", params.word_ngrams, params.word_features))]
+    if params.char_ngrams is not None:
+        parts.append(("chars", _hashed_tfidf("char_wb", params.char_ngrams, params.char_features)))
+    features = FeatureUnion(parts)
     model = LogisticRegression(C=params.C, max_iter=2000, random_state=RANDOM_STATE)
     return Pipeline([("features", features), ("model", model)])
 

@@ -109,7 +109,10 @@ class Classifier:
         langs: Sequence[str | None] | None = None,
         *,
         with_cues: bool = True,
+        detailed_cues: bool = True,
     ) -> list[Prediction]:
+        """One Prediction per text. detailed_cues=False attributes word n-grams only: the
+        transcript view uses it, where forty turns must be analysed in a few milliseconds."""
         if side not in SIDES:
             raise ValueError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
         if not texts:
@@ -124,7 +127,7 @@ class Classifier:
             shrunk = (evidence * proba[i] + EVIDENCE_PRIOR / len(LABELS)) / (evidence + EVIDENCE_PRIOR)
             cues: tuple[Cue, ...] = ()
             if with_cues:
-                spans = explainer.spans(text, row)
+                spans = explainer.spans(text, row, chars=detailed_cues)
                 cues = tuple(Cue(s.text, s.preference, s.weight, s.start, s.end) for s in spans)
             results.append(
                 Prediction(
