@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.assist import bp as assist_bp
+    from app.playbooks import bp as playbooks_bp
     from app.auth import bp as auth_bp
 
     errors.register(app)
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(assist_bp)
+    app.register_blueprint(playbooks_bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -119,3 +119,39 @@ def current_entries(session: Session, include_retired: bool = False) -> list[Ent
     if not include_retired:
         query = query.where(PlaybookEntry.retired.is_(False))
     return [as_entry(row) for row in session.scalars(query)]
+
+
+def create_entry(
+    session: Session,
+    *,
+    key: str,
+    touchpoint: str,
+    preference: str,
+    situation: str,
+    language: str,
+    text: str,
+    phrases: list[str],
+    note: str,
+    author: User,
+) -> PlaybookEntry:
+    row = PlaybookEntry(
+        key=key,
+        touchpoint=touchpoint,
+        preference=preference,
+        situation=situation,
+        language=language,
+        text=text,
+        phrases=phrases,
+        note=note,
+        updated_by_id=author.id,
+    )
+    session.add(row)
+    session.flush()
+    session.add(_snapshot(row, "created", author))
+    return row
+
+
+def revision(session: Session, row: PlaybookEntry, version: int) -> PlaybookRevision | None:
+    return session.scalar(
+        select(PlaybookRevision).where(PlaybookRevision.entry_id == row.id, PlaybookRevision.version == version)
+    )
