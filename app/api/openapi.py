@@ -56,8 +56,61 @@ SCHEMAS: dict[str, Any] = {
         "required": ["preference", "lang", "probabilities", "cues"],
     },
     "Touchpoint": {"type": "string", "enum": list(TOUCHPOINTS)},
+    "Utterance": {
+        "type": "object",
+        "properties": {
+            "speaker": {"type": "string", "enum": list(SPEAKERS)},
+            "text": {"type": "string", "minLength": 1},
+        },
+        "required": ["speaker", "text"],
+    },
+    "InteractionRequest": {
+        "type": "object",
+        "properties": {
+            "interaction_id": {"type": "string"},
+            "agent_id": {"type": "string", "description": "Agents may omit it (their own id is used)."},
+            "touchpoint": {"$ref": "#/components/schemas/Touchpoint"},
+            "customer_ref": {"type": "string"},
+            "language": {"type": "string"},
+            "topic": {"type": "string"},
+            "utterances": {"type": "array", "items": {"$ref": "#/components/schemas/Utterance"}},
+        },
+        "required": ["touchpoint"],
+    },
+    "InteractionCreated": {
+        "type": "object",
+        "properties": {"interaction_id": {"type": "string"}},
+        "required": ["interaction_id"],
+    },
+    "Suggestion": {
+        "type": "object",
+        "properties": {
+            "entry_id": {"type": "string"},
+            "text": {"type": "string"},
+            "preference": {"type": "string", "enum": list(PREFERENCES)},
+            "situation": {"$ref": "#/components/schemas/Situation"},
+            "touchpoint": {"$ref": "#/components/schemas/Touchpoint"},
+            "language": {"type": "string"},
+            "reason": {"type": "string"},
+        },
+        "required": ["entry_id", "text", "preference", "situation", "touchpoint", "language"],
+    },
+    "Assist": {
+        "type": "object",
+        "properties": {
+            "customer_preference": {"type": "string", "enum": list(PREFERENCES), "nullable": True},
+            "probabilities": {**_PROBABILITIES, "nullable": True},
+            "cues": {"type": "array", "items": _CUE},
+            "agent_style": {"type": "string", "enum": list(PREFERENCES), "nullable": True},
+            "match_score": {"type": "number", "nullable": True},
+            "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/Suggestion"}},
+        },
+        "required": ["customer_preference", "probabilities", "cues", "agent_style", "match_score", "suggestions"],
+    },
     "Situation": {"type": "string", "enum": list(SITUATIONS)},
 }
+
+_ID = [{"name": "interaction_id", "in": "path", "required": True, "schema": {"type": "string"}}]
 
 _ERRORS = {
     str(status): {
@@ -68,6 +121,8 @@ _ERRORS = {
         400: "Malformed request",
         401: "No or bad token",
         403: "Role not allowed",
+        404: "Unknown id",
+        409: "Conflict",
         413: "Too large",
         415: "Not JSON",
         422: "Invalid value",
@@ -87,6 +142,31 @@ PATHS: dict[str, Any] = {
             "operationId": "classify",
             "requestBody": {"required": True, "content": _json("ClassifyRequest")},
             "responses": {"200": {"description": "Classification", "content": _json("Classification")}, **_ERRORS},
+        }
+    },
+    "/interactions": {
+        "post": {
+            "summary": "Start (or record) an interaction, optionally with its utterances",
+            "operationId": "createInteraction",
+            "requestBody": {"required": True, "content": _json("InteractionRequest")},
+            "responses": {"201": {"description": "Created", "content": _json("InteractionCreated")}, **_ERRORS},
+        }
+    },
+    "/interactions/{interaction_id}/utterances": {
+        "post": {
+            "summary": "Add one turn (redacted before storage); answers with the updated assist",
+            "operationId": "addUtterance",
+            "parameters": _ID,
+            "requestBody": {"required": True, "content": _json("Utterance")},
+            "responses": {"201": {"description": "Assist after the turn", "content": _json("Assist")}, **_ERRORS},
+        }
+    },
+    "/interactions/{interaction_id}/assist": {
+        "get": {
+            "summary": "The customer's preference, the agent's style, the match and suggestions",
+            "operationId": "getAssist",
+            "parameters": _ID,
+            "responses": {"200": {"description": "Assist", "content": _json("Assist")}, **_ERRORS},
         }
     },
 }

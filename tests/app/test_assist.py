@@ -137,3 +137,20 @@ def test_invalid_playbook_names_file_and_line(app: Flask, runner: FlaskCliRunner
     result = runner.invoke(args=["playbooks", "sync"])
     assert result.exit_code != 0
     assert "chat.yaml:2: preference 'grumpy'" in result.output
+
+
+def test_openapi_describes_every_api_route(app: Flask, client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    described = {(path, method) for path, item in spec["paths"].items() for method in item}
+    routes = {
+        (rule.rule.removeprefix("/api/v1").replace("<external_id>", "{interaction_id}"), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and not rule.rule.endswith("openapi.json")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes <= described, routes - described
+    for item in spec["paths"].values():
+        for operation in item.values():
+            responses = operation["responses"]
+            assert "401" in responses and ("200" in responses or "201" in responses)
