@@ -63,21 +63,24 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import errors, home, navigation, security
+    from app import errors, home, navigation, security, timing
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.assist import bp as assist_bp
     from app.playbooks import bp as playbooks_bp
     from app.auth import bp as auth_bp
+    from app.imports import bp as imports_bp
 
     errors.register(app)
     navigation.register(app)
     security.register(app)
+    timing.register(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(assist_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(playbooks_bp)
 
 

@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import classifier_speed
+from bench import assist_speed, classifier_speed
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -20,6 +20,7 @@ def main() -> None:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform()},
         "classifier": classifier_speed.run(),
+        "assist_over_http": assist_speed.run(),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(figures, indent=2))
