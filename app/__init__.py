@@ -69,7 +69,6 @@ def _register_blueprints(app: Flask) -> None:
     from app.assist import bp as assist_bp
     from app.playbooks import bp as playbooks_bp
     from app.auth import bp as auth_bp
-    from app.imports import bp as imports_bp
 
     errors.register(app)
     navigation.register(app)
@@ -80,7 +79,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(assist_bp)
-    app.register_blueprint(imports_bp)
     app.register_blueprint(playbooks_bp)
 
 
