@@ -1,0 +1,1 @@
+"""Coaching: dashboards, agent pages and notes; stats.py holds the pure statistics."""
