@@ -249,15 +249,30 @@ def difference(a_scores: Iterable[float | None], b_scores: Iterable[float | None
 
 
 def _prepare(df: pd.DataFrame) -> pd.DataFrame:
-    """Check the columns and derive the booleans every tally sums (vectorised)."""
-    missing = [column for column in REQUIRED_COLUMNS if column not in df.columns]
+    """Check the columns and derive the counts every tally sums (vectorised).
+
+    Two inputs are accepted: one row per interaction (with `score`), or rows the database
+    has already aggregated (with integer `interactions`, `promoters`, `passives` and
+    `detractors` per group of the same key columns; `started_at` is then the group's week).
+    """
+    aggregated = "interactions" in df.columns
+    required = [c for c in REQUIRED_COLUMNS if not (aggregated and c in ("score", "interaction_id"))]
+    missing = [column for column in required if column not in df.columns]
     if missing:
         raise ValueError(f"interactions lack the column(s): {', '.join(missing)}")
-    score = _score_array(df["score"])
     raw_match = df["matched"]
     labelled = raw_match.notna().to_numpy()
-    matched = np.zeros(len(df), dtype=bool)
-    matched[labelled] = raw_match.to_numpy()[labelled].astype(bool)
+    flag = np.zeros(len(df), dtype=bool)
+    flag[labelled] = raw_match.to_numpy()[labelled].astype(bool)
+    if aggregated:
+        weight = df["interactions"].to_numpy(dtype="int64")
+        promoters = df["promoters"].to_numpy(dtype="int64")
+        passives = df["passives"].to_numpy(dtype="int64")
+        detractors = df["detractors"].to_numpy(dtype="int64")
+    else:
+        score = _score_array(df["score"])
+        weight = np.ones(len(df), dtype="int64")
+        promoters, passives, detractors = score >= 9, (score > 6) & (score < 9), score <= 6
     team = df["team"] if "team" in df.columns else pd.Series(None, index=df.index, dtype=object)
     topic = df["topic"] if "topic" in df.columns else pd.Series(None, index=df.index, dtype=object)
     return pd.DataFrame(
@@ -269,12 +284,13 @@ def _prepare(df: pd.DataFrame) -> pd.DataFrame:
             "customer_preference": df["customer_preference"].astype("category"),
             "agent_style": df["agent_style"].astype("category"),
             "started_at": df["started_at"],
-            "interactions": np.ones(len(df), dtype=bool),
-            "labelled": labelled,
-            "matched": matched,
-            "promoters": score >= 9,
-            "passives": (score > 6) & (score < 9),
-            "detractors": score <= 6,
+            "interactions": weight,
+            "labelled": weight * labelled,
+            "matched": weight * flag,
+            "matched_flag": flag,
+            "promoters": promoters,
+            "passives": passives,
+            "detractors": detractors,
         },
         index=df.index,
     )
@@ -387,11 +403,11 @@ def match_effect_from_counts(cells: pd.DataFrame) -> dict[str, Any]:
 
 def _match_cells(prepared: pd.DataFrame) -> pd.DataFrame:
     """Answer counts per (agent, touchpoint, topic, matched) among contacts of known match."""
-    known = prepared.loc[prepared["labelled"].to_numpy()]
-    counts = known.groupby(["agent_id", *ADJUSTED_FOR, "matched"], observed=True, sort=False)[
+    known = prepared.loc[prepared["labelled"].to_numpy() > 0]
+    counts = known.groupby(["agent_id", *ADJUSTED_FOR, "matched_flag"], observed=True, sort=False)[
         list(COUNT_COLUMNS)
     ].sum()
-    return counts.reset_index()
+    return counts.reset_index().rename(columns={"matched_flag": "matched"})
 
 
 def match_effect(df: pd.DataFrame) -> dict[str, Any]:
@@ -616,8 +632,8 @@ def report(df: pd.DataFrame, min_n: int = MIN_RESPONSES) -> dict[str, Any]:
     """The `matchpoint report --json` structure of CONTRACTS.md, plus a weekly trend."""
     prepared = _prepare(df)
     totals = _totals(prepared)
-    known = prepared.loc[prepared["labelled"].to_numpy()]
-    by_match = known.groupby("matched")[list(COUNT_COLUMNS)].sum().reindex([True, False], fill_value=0)
+    known = prepared.loc[prepared["labelled"].to_numpy() > 0]
+    by_match = known.groupby("matched_flag")[list(COUNT_COLUMNS)].sum().reindex([True, False], fill_value=0)
     return {
         "n_interactions": int(totals["interactions"]),
         "n_surveys": int(sum(int(totals[column]) for column in COUNT_COLUMNS)),

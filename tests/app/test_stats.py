@@ -566,3 +566,34 @@ def test_database_shaped_dtypes_give_the_same_report() -> None:
         started_at=canonical["started_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object),
     )
     assert stats.report(shaped) == stats.report(canonical)
+
+
+def test_report_from_database_aggregates_equals_report_from_rows() -> None:
+    """The database may group first: counts per key must give exactly the row-level report."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    rows = pd.DataFrame(
+        {
+            "interaction_id": [f"C-{i}" for i in range(n)],
+            "agent_id": rng.choice(["A-1", "A-2", "A-3", "A-4"], n),
+            "team": "T",
+            "touchpoint": rng.choice(["phone", "chat", "store"], n),
+            "topic": rng.choice(["billing", "delivery"], n),
+            "started_at": pd.Timestamp("2026-03-02", tz="UTC") + pd.to_timedelta(rng.integers(0, 60, n), unit="D"),
+            "customer_preference": rng.choice(["relational", "action_oriented", "factual"], n),
+            "agent_style": rng.choice(["relational", "action_oriented", "factual"], n),
+            "score": np.where(rng.random(n) < 0.4, rng.integers(0, 11, n).astype(float), np.nan),
+        }
+    )
+    rows["matched"] = rows["customer_preference"] == rows["agent_style"]
+    day = rows["started_at"].dt.tz_localize(None).dt.normalize()
+    rows["week"] = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    keys = ["agent_id", "team", "touchpoint", "topic", "customer_preference", "agent_style", "matched", "week"]
+    grouped = (
+        rows.assign(interactions=1, promoters=rows["score"] >= 9, passives=rows["score"].between(7, 8),
+                    detractors=rows["score"] <= 6)
+        .groupby(keys, observed=True)[["interactions", "promoters", "passives", "detractors"]].sum()
+        .reset_index()
+        .rename(columns={"week": "started_at"})
+    )
+    assert stats.report(grouped) == stats.report(rows.drop(columns="week"))
