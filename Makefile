@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make run: install, migrate the SQLite database, first admin, model, then serve on :5000
+## make run: install, migrate the SQLite database, demo data if empty, model, first admin, serve on :5000
 run: install
 	$(BIN)/matchpoint migrate
+	$(BIN)/matchpoint demo --if-empty
 	$(BIN)/matchpoint bootstrap
 	$(BIN)/flask --app 'app:create_app()' run --host 127.0.0.1 --port 5000
 

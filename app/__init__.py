@@ -68,7 +68,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.assist import bp as assist_bp
     from app.playbooks import bp as playbooks_bp
+    from app.coaching.views import bp as coaching_bp
+    from app.followup.views import bp as followup_bp
     from app.auth import bp as auth_bp
+    from app.imports import bp as imports_bp
 
     errors.register(app)
     navigation.register(app)
@@ -79,10 +82,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(assist_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(playbooks_bp)
+    app.register_blueprint(coaching_bp)
+    app.register_blueprint(followup_bp)
 
 
 def _register_commands(app: Flask) -> None:
-    from app.commands import register
+    from app import commands, demo
+    from app.coaching import commands as coaching_commands
 
-    register(app)
+    commands.register(app)
+    coaching_commands.register(app)
+    demo.register(app)

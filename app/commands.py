@@ -1,4 +1,4 @@
-"""Commands that work on the database: migrate, create-user, create-token."""
+"""Commands that work on the database: migrate, create-user, create-token, import, rescore."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ from sqlalchemy import select
 
 from app.audit import record
 from app.auth.accounts import AccountError, create_user, issue_token, normalise_email
+from app.classification import get_classifier
 from app.extensions import db
+from app.imports.service import SURVEY_FIELDS, import_file, rescore
 from app.models import User
 from app.playbooks import library
 from app.playbooks import store as playbook_store
 from app.vocabulary import ROLES
 from classifier import persistence
 from classifier.cli import train_and_save
+from classifier.persistence import ModelError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -102,20 +105,20 @@ def create_token(email: str) -> None:
 def bootstrap() -> None:
     """First start: a first admin with a generated password, a trained model."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(sync_playbooks(app))
+    model_dir = Path(app.config["MODEL_DIR"])
+    if not persistence.exists(model_dir):
+        click.echo("No trained model yet: training one now (about a minute) …")
+        train_and_save(model_dir, Path(app.config["TRAINING_DATA_DIR"]))
     if db.session.scalar(select(User).limit(1)) is None:
         password = secrets.token_urlsafe(12)
         user = create_user(db.session, FIRST_ADMIN, password, "admin")
         db.session.flush()
         record(db.session, "user_created", target=user.email, actor=None, role="admin")
         db.session.commit()
-        click.echo(_login_banner(FIRST_ADMIN, password))
+        click.echo(_login_banner(FIRST_ADMIN, password))  # last, so it is what the user sees
     else:
         click.echo("Accounts exist already; log in with yours (admins add users on the Users page).")
-    click.echo(sync_playbooks(app))
-    model_dir = Path(app.config["MODEL_DIR"])
-    if not persistence.exists(model_dir):
-        click.echo("No trained model yet: training one now (about a minute) …")
-        train_and_save(model_dir, Path(app.config["TRAINING_DATA_DIR"]))
 
 
 FIRST_ADMIN = "admin@matchpoint.local"
@@ -168,6 +171,80 @@ def playbooks_export(folder: Path, include_retired: bool) -> None:
     click.echo(f"Wrote {len(written)} files below {folder}.")
 
 
+@click.group("import")
+def import_group() -> None:
+    """Import interactions or surveys; a file with any invalid row writes nothing."""
+
+
+def _run_import(kind: str, path: Path, mapping: dict[str, str] | None = None) -> None:
+    """Import one file; print each problem to stderr and exit 1, or print the counts."""
+    with path.open("rb") as stream:
+        report = import_file(
+            db.session,
+            kind,
+            stream,
+            source=str(path),
+            actor=None,
+            load_classifier=get_classifier,
+            mapping=mapping,
+            max_text_chars=current_app.config["MAX_TEXT_CHARS"],
+        )
+    if not report.ok:
+        db.session.rollback()
+        for problem in report.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        count = len(report.problems)
+        click.echo(f"Nothing was imported: {count} problem{'' if count == 1 else 's'}.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(report.summary())
+
+
+@import_group.command("interactions")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_interactions_command(path: Path) -> None:
+    """Import interactions from PATH, JSON lines; the same interaction_id again updates it."""
+    _run_import("interactions", path)
+
+
+def _mapping(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for value in values:
+        name, sep, column = value.partition("=")
+        if not sep or not column.strip():
+            raise click.BadParameter(f"'{value}' is not FIELD=COLUMN (e.g. score=Q1)")
+        if name.strip() not in SURVEY_FIELDS:
+            raise click.BadParameter(f"unknown field '{name}'; the fields are {', '.join(SURVEY_FIELDS)}")
+        mapping[name.strip()] = column.strip()
+    return mapping
+
+
+@import_group.command("surveys")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--map", "mapping", multiple=True, callback=_mapping, metavar="FIELD=COLUMN",
+              help="Read FIELD from another column, e.g. --map score=Q1 (repeatable).")
+@with_appcontext
+def import_surveys_command(path: Path, mapping: dict[str, str]) -> None:
+    """Import NPS surveys from PATH, a UTF-8 CSV with a header; one survey per interaction."""
+    _run_import("surveys", path, mapping)
+
+
+@click.command("rescore")
+@with_appcontext
+def rescore_command() -> None:
+    """Reclassify every interaction with predicted labels with the current model."""
+    try:
+        classifier = get_classifier()
+    except ModelError as error:
+        raise click.ClickException(str(error)) from error
+    count = rescore(db.session, classifier)
+    record(db.session, "rescore", target=classifier.version, actor=None, interactions=count)
+    db.session.commit()
+    click.echo(f"Rescored {count} interactions with model {classifier.version}.")
+
+
 def register(app: Flask) -> None:
-    for command in (migrate, create_user_command, create_token, bootstrap, playbooks_group):
+    for command in (migrate, create_user_command, create_token, bootstrap, playbooks_group, import_group,
+                    rescore_command):
         app.cli.add_command(command)

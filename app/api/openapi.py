@@ -108,6 +108,26 @@ SCHEMAS: dict[str, Any] = {
         "required": ["customer_preference", "probabilities", "cues", "agent_style", "match_score", "suggestions"],
     },
     "Situation": {"type": "string", "enum": list(SITUATIONS)},
+    "SurveyRequest": {
+        "type": "object",
+        "properties": {
+            "interaction_id": {"type": "string", "minLength": 1},
+            "score": {"type": "integer", "minimum": 0, "maximum": 10},
+            "responded_at": {"type": "string", "format": "date-time"},
+            "comment": {"type": "string"},
+        },
+        "required": ["interaction_id", "score", "responded_at"],
+    },
+    "SurveyCreated": {
+        "type": "object",
+        "properties": {"interaction_id": {"type": "string"}, "score": {"type": "integer"}},
+        "required": ["interaction_id", "score"],
+    },
+    "Eligibility": {
+        "type": "object",
+        "properties": {"eligible": {"type": "boolean"}, "reason": {"type": "string"}},
+        "required": ["eligible", "reason"],
+    },
 }
 
 _ID = [{"name": "interaction_id", "in": "path", "required": True, "schema": {"type": "string"}}]
@@ -159,6 +179,25 @@ PATHS: dict[str, Any] = {
             "parameters": _ID,
             "requestBody": {"required": True, "content": _json("Utterance")},
             "responses": {"201": {"description": "Assist after the turn", "content": _json("Assist")}, **_ERRORS},
+        }
+    },
+    "/surveys": {
+        "post": {
+            "summary": "Record a post-contact NPS answer; a detractor gets a follow-up",
+            "operationId": "createSurvey",
+            "requestBody": {"required": True, "content": _json("SurveyRequest")},
+            "responses": {"201": {"description": "Stored", "content": _json("SurveyCreated")}, **_ERRORS},
+        }
+    },
+    "/surveys/eligibility": {
+        "get": {
+            "summary": "May this customer be surveyed now (caps per period, recent follow-ups)?",
+            "operationId": "surveyEligibility",
+            "parameters": [
+                {"name": "customer_ref", "in": "query", "required": True, "schema": {"type": "string"}},
+                {"name": "touchpoint", "in": "query", "required": True, "schema": {"$ref": "#/components/schemas/Touchpoint"}},
+            ],
+            "responses": {"200": {"description": "Answer", "content": _json("Eligibility")}, **_ERRORS},
         }
     },
     "/interactions/{interaction_id}/assist": {

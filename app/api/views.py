@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.api.openapi import describe
 from app.api.payloads import choice_field, json_body, text_field
@@ -13,6 +15,7 @@ from app.auth.roles import public
 from app.classification import get_classifier
 from app.errors import ApiError
 from app.extensions import csrf, db, limiter
+from app.followup import service as followup
 from app.models import Interaction
 from app.vocabulary import CONTENT_LANGUAGES, SPEAKERS, TOUCHPOINTS
 
@@ -117,3 +120,47 @@ def assist(external_id: str) -> Response:
     state = assist_state(db.session, interaction, get_classifier())
     db.session.commit()
     return jsonify(state.to_json())
+
+
+def _timestamp(value: object, name: str) -> datetime:
+    if not isinstance(value, str):
+        raise ApiError(422, f"'{name}' must be an ISO 8601 timestamp such as 2026-03-02T09:14:00Z.")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ApiError(422, f"'{name}' is not an ISO 8601 timestamp: {value!r}.") from error
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # naive means UTC
+
+
+@bp.post("/surveys")
+@token_required("lead")
+def surveys_create() -> tuple[Response, int]:
+    body = json_body()
+    external_id = text_field(body, "interaction_id")
+    score = body.get("score")
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise ApiError(422, "'score' must be an integer from 0 to 10.")
+    responded_at = _timestamp(body.get("responded_at"), "responded_at")
+    comment = text_field(body, "comment", required=False)
+    interaction = _interaction_or_404(external_id or "")
+    try:
+        followup.record_survey(db.session, interaction, score, responded_at, comment,
+                               current_app.config["FOLLOWUP_DUE_HOURS"])
+    except followup.SurveyError as error:
+        db.session.rollback()
+        raise ApiError(error.status, str(error)) from error
+    db.session.commit()
+    return jsonify({"interaction_id": interaction.external_id, "score": score}), 201
+
+
+@bp.get("/surveys/eligibility")
+@token_required("agent", "lead")
+def survey_eligibility() -> Response:
+    customer_ref = request.args.get("customer_ref", "").strip()
+    touchpoint = request.args.get("touchpoint", "")
+    if not customer_ref:
+        raise ApiError(422, "Give 'customer_ref' in the query string.")
+    if touchpoint not in TOUCHPOINTS:
+        raise ApiError(422, f"'touchpoint' must be one of {', '.join(TOUCHPOINTS)}.")
+    answer = followup.eligibility(db.session, customer_ref, touchpoint, current_app.config["SURVEY_COOLDOWN_DAYS"])
+    return jsonify({"eligible": answer.eligible, "reason": answer.reason})

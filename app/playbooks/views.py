@@ -67,7 +67,8 @@ def _render_entry(row: PlaybookEntry, *, status: int = 200, draft: dict[str, obj
         select(PlaybookRevision).where(PlaybookRevision.entry_id == row.id).order_by(PlaybookRevision.version.desc())))
     history = []
     for newer, older in zip(revisions, [*revisions[1:], None], strict=True):
-        history.append((newer, editing.diff_lines(older.text if older else "", newer.text)))
+        changes = editing.diff_lines(older.text, newer.text) if older else [(" ", w) for w in newer.text.split()]
+        history.append((newer, changes))
     return render("playbooks/entry.html", "playbooks/_entry.html", status=status, entry=row, history=history,
                   authors=_authors(revisions), draft=draft, conflict=conflict, **CHOICES)
 

@@ -39,3 +39,30 @@ document.body.addEventListener("htmx:afterRequest", (event) => {
   const form = event.detail.elt.closest && event.detail.elt.closest("form.add-turn");
   if (form && event.detail.successful) form.querySelector("textarea").value = "";
 });
+
+// Upload progress: a form with data-progress="#id" fills that <progress> while its file goes
+// up, then leaves it indeterminate while the server checks the file.
+document.body.addEventListener("htmx:beforeRequest", (event) => {
+  const form = event.detail.elt.closest && event.detail.elt.closest("form[data-progress]");
+  const bar = form && document.querySelector(form.dataset.progress);
+  if (!bar) return;
+  delete form.dataset.uploaded;
+  bar.value = 0;
+  bar.hidden = false;
+});
+document.body.addEventListener("htmx:xhr:progress", (event) => {
+  const form = event.target.closest && event.target.closest("form[data-progress]");
+  const bar = form && document.querySelector(form.dataset.progress);
+  if (!bar || form.dataset.uploaded || !event.detail.lengthComputable) return;
+  if (event.detail.loaded >= event.detail.total) {
+    form.dataset.uploaded = "true"; // later progress events are the answer coming down
+    bar.removeAttribute("value");
+  } else {
+    bar.value = Math.round((100 * event.detail.loaded) / event.detail.total);
+  }
+});
+document.body.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt.closest && event.detail.elt.closest("form[data-progress]");
+  const bar = form && document.querySelector(form.dataset.progress);
+  if (bar) bar.hidden = true;
+});

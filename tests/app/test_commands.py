@@ -55,3 +55,18 @@ def test_create_token_prints_token_alone_on_last_line_and_it_works(
 def test_create_token_for_unknown_user_fails(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["create-token", "nobody@example.com"])
     assert result.exit_code != 0 and "No user" in result.output
+
+
+def test_bootstrap_creates_one_first_admin_and_prints_how_to_log_in(app: Flask, runner: FlaskCliRunner) -> None:
+    first = runner.invoke(args=["bootstrap"])
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()
+    assert "http://127.0.0.1:5000/login" in first.output and "admin@matchpoint.local" in first.output
+    password = next(line.split("password:")[1].strip() for line in lines if "password:" in line)
+    assert len(password) >= 12
+    assert "648 new" in first.output
+    again = runner.invoke(args=["bootstrap"])
+    assert again.exit_code == 0 and "Accounts exist already" in again.output and "password:" not in again.output
+    with app.app_context():
+        admins = db.session.scalars(select(User).where(User.role == "admin")).all()
+        assert [admin.email for admin in admins] == ["admin@matchpoint.local"]

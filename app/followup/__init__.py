@@ -1,0 +1,1 @@
+"""Closing the loop: detractor follow-ups and survey governance."""

@@ -1,0 +1,710 @@
+"""Importing interactions (JSON lines) and surveys (CSV) from other systems, all-or-nothing.
+
+Every function takes the caller's Session and never commits. A file is validated in full
+first, line by line, and only a file without a single problem is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import chain
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.assist.service import customer_for, refresh_labels
+from app.audit import record
+from app.auth.accounts import ensure_team
+from app.models import Agent, Customer, Interaction, Survey, Team, User, Utterance
+from app.transcripts.redaction import redact
+from app.vocabulary import CONTENT_LANGUAGES, PREFERENCES, SPEAKERS, TOUCHPOINTS
+from classifier import Classifier
+from classifier.persistence import ModelError
+
+KINDS = ("interactions", "surveys")
+SURVEY_FIELDS = ("interaction_id", "score", "responded_at", "comment")
+REQUIRED_SURVEY_FIELDS = ("interaction_id", "score", "responded_at")
+DEFAULT_MAX_TEXT_CHARS = 20_000
+CHUNK = 200  # rows written (and interactions looked up) per round trip
+# Column widths of the tables these values land in.
+_LIMITS = {
+    "interaction_id": 64,
+    "agent_id": 64,
+    "agent_name": 200,
+    "team": 120,
+    "customer_ref": 128,
+    "topic": 64,
+}
+_INTEGER = re.compile(r"[+-]?\d+")
+_TIMESTAMP_EXAMPLE = "e.g. 2026-03-02T09:14:00Z"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None  # None: the problem concerns the whole file
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+
+
+@dataclass
+class ImportReport:
+    kind: str  # "interactions" or "surveys"
+    problems: list[Problem] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    utterances: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        total = self.created + self.updated
+        text = f"Imported {total} {self.kind}: {self.created} created, {self.updated} updated"
+        if self.kind == "interactions":
+            text += f"; {self.utterances} utterances stored"
+        return text + "."
+
+
+class _Undecodable(Exception):
+    def __init__(self, line: int | None) -> None:
+        super().__init__(line)
+        self.problem = Problem(
+            line, "the file is not UTF-8 text. Save it as UTF-8 (in Excel: 'CSV UTF-8') and import it again."
+        )
+
+
+def _numbered(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
+    """(line number, text) from text lines or the byte lines of a binary file; BOM dropped."""
+    iterator = iter(lines)
+    number = 0
+    while True:
+        number += 1
+        try:
+            line = next(iterator)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as error:  # a text stream decodes ahead: its line is unknown
+            raise _Undecodable(None) from error
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise _Undecodable(number) from error
+        if number == 1:
+            line = line.removeprefix("\ufeff")
+        yield number, line
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def parse_timestamp(value: object) -> datetime:
+    """ISO 8601 to an aware datetime; a naive timestamp is UTC. ValueError if it is not one."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(value)
+    parsed = datetime.fromisoformat(value.strip())
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+# ---------------------------------------------------------------------------- interactions
+
+
+@dataclass(frozen=True)
+class InteractionRow:
+    """One valid line of an interactions file, as read (texts not yet redacted)."""
+
+    line: int
+    interaction_id: str
+    agent_id: str
+    touchpoint: str
+    started_at: datetime
+    agent_name: str | None = None
+    team: str | None = None
+    ended_at: datetime | None = None
+    customer_ref: str | None = None
+    topic: str | None = None
+    language: str | None = None
+    # None when the line has no "utterances": a re-import then keeps the stored ones.
+    utterances: tuple[tuple[str, str, datetime | None], ...] | None = None
+    customer_preference: str | None = None
+    agent_style: str | None = None
+
+    @property
+    def provided(self) -> bool:
+        return self.customer_preference is not None and self.agent_style is not None
+
+
+def _text_value(
+    data: dict[str, Any], name: str, problems: list[str], *, required: bool = False
+) -> str | None:
+    value = data.get(name)
+    if isinstance(value, int) and not isinstance(value, bool) and name.endswith(("_id", "_ref")):
+        value = str(value)  # numeric ids from other systems are fine
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.append(f"{name} is required")
+        return None
+    if not isinstance(value, str):
+        problems.append(f"{name} must be a string")
+        return None
+    value = value.strip()
+    limit = _LIMITS.get(name)
+    if limit is not None and len(value) > limit:
+        problems.append(f"{name} has {len(value)} characters; the limit is {limit}")
+        return None
+    return value
+
+
+def _timestamp_value(
+    data: dict[str, Any], name: str, problems: list[str], *, required: bool = False
+) -> datetime | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            problems.append(f"{name} is required")
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        problems.append(f"{name} {json.dumps(value)} is not an ISO 8601 timestamp ({_TIMESTAMP_EXAMPLE})")
+        return None
+
+
+def _utterances_value(
+    data: dict[str, Any], problems: list[str], max_text_chars: int
+) -> tuple[tuple[str, str, datetime | None], ...] | None:
+    items = data.get("utterances")
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        problems.append('utterances must be a list of {"speaker", "text"} objects')
+        return None
+    turns = []
+    for number, item in enumerate(items, start=1):
+        where = f"utterance {number}"
+        if not isinstance(item, dict):
+            problems.append(f"{where} must be an object with speaker and text")
+            continue
+        speaker, text = item.get("speaker"), item.get("text")
+        if speaker not in SPEAKERS:
+            problems.append(f"{where}: speaker {json.dumps(speaker)} is not one of {', '.join(SPEAKERS)}")
+        if not isinstance(text, str):
+            problems.append(f"{where}: text must be a string")
+            continue
+        if len(text) > max_text_chars:
+            problems.append(f"{where}: text has {len(text)} characters; the limit is {max_text_chars}")
+        spoken_at = _timestamp_value(item, "spoken_at", problems)
+        if text.strip() and speaker in SPEAKERS:
+            turns.append((str(speaker), text.strip(), spoken_at))
+    return tuple(turns)
+
+
+def parse_interaction_line(
+    number: int, line: str, max_text_chars: int
+) -> tuple[InteractionRow | None, list[Problem]]:
+    """Validate one JSON line; the row when it is valid, else every problem found in it."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        return None, [Problem(number, f"not valid JSON ({error.msg} at column {error.colno})")]
+    if not isinstance(data, dict):
+        return None, [Problem(number, "must be a JSON object, one interaction per line")]
+    problems: list[str] = []
+    interaction_id = _text_value(data, "interaction_id", problems, required=True)
+    agent_id = _text_value(data, "agent_id", problems, required=True)
+    touchpoint = data.get("touchpoint")
+    if touchpoint is None:
+        problems.append("touchpoint is required")
+    elif touchpoint not in TOUCHPOINTS:
+        problems.append(f"touchpoint {json.dumps(touchpoint)} is not one of {', '.join(TOUCHPOINTS)}")
+    started_at = _timestamp_value(data, "started_at", problems, required=True)
+    ended_at = _timestamp_value(data, "ended_at", problems)
+    language = _text_value(data, "language", problems)
+    if language is not None and language not in CONTENT_LANGUAGES:
+        problems.append(f"language {json.dumps(language)} is not one of {', '.join(CONTENT_LANGUAGES)}")
+    labels = {}
+    for name in ("customer_preference", "agent_style"):
+        value = data.get(name)
+        if value is not None and value not in PREFERENCES:
+            problems.append(f"{name} {json.dumps(value)} is not one of {', '.join(PREFERENCES)}")
+        labels[name] = value
+    given = [name for name, value in labels.items() if value is not None]
+    if len(given) == 1:
+        missing = "agent_style" if given[0] == "customer_preference" else "customer_preference"
+        problems.append(f"{given[0]} is given without {missing}: give both labels or neither")
+    utterances = _utterances_value(data, problems, max_text_chars)
+    if not given and not utterances and not any(p.startswith("utterance") for p in problems):
+        problems.append("needs utterances with text, or both customer_preference and agent_style")
+    row_fields = {
+        "agent_name": _text_value(data, "agent_name", problems),
+        "team": _text_value(data, "team", problems),
+        "customer_ref": _text_value(data, "customer_ref", problems),
+        "topic": _text_value(data, "topic", problems),
+    }
+    if problems:
+        return None, [Problem(number, message) for message in problems]
+    row = InteractionRow(
+        line=number,
+        interaction_id=interaction_id or "",
+        agent_id=agent_id or "",
+        touchpoint=str(touchpoint),
+        started_at=started_at,  # type: ignore[arg-type]
+        ended_at=ended_at,
+        language=language,
+        utterances=utterances,
+        customer_preference=labels["customer_preference"],
+        agent_style=labels["agent_style"],
+        **row_fields,
+    )
+    return row, []
+
+
+def import_interactions(
+    session: Session,
+    lines: Iterable[str | bytes],
+    classifier: Classifier,
+    *,
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+) -> ImportReport:
+    """Validate every line, then (only if all are valid) create or update each interaction."""
+    report = ImportReport("interactions")
+    rows: list[InteractionRow] = []
+    first_seen: dict[str, int] = {}
+    try:
+        for number, line in _numbered(lines):
+            if not line.strip():
+                continue
+            row, problems = parse_interaction_line(number, line, max_text_chars)
+            if row is not None:
+                first = first_seen.setdefault(row.interaction_id, number)
+                if first != number:
+                    problems.append(
+                        Problem(
+                            number,
+                            f"interaction_id '{row.interaction_id}' appears again (first on line {first})",
+                        )
+                    )
+            report.problems.extend(problems)
+            if report.problems:
+                rows.clear()  # nothing will be written: stop holding rows, keep validating
+            elif row is not None:
+                rows.append(row)
+    except _Undecodable as error:
+        report.problems.append(error.problem)
+    if not report.problems and not rows:
+        report.problems.append(Problem(None, "the file holds no interactions"))
+    if report.problems:
+        return report
+    _write_interactions(session, rows, classifier, report)
+    return report
+
+
+def _write_interactions(
+    session: Session, rows: list[InteractionRow], classifier: Classifier, report: ImportReport
+) -> None:
+    agents: dict[str, Agent] = {}
+    teams: dict[str, Team] = {}
+    for chunk in _chunks(rows):
+        existing = {
+            interaction.external_id: interaction
+            for interaction in session.scalars(
+                select(Interaction)
+                .where(Interaction.external_id.in_([row.interaction_id for row in chunk]))
+                .options(selectinload(Interaction.utterances))
+            )
+        }
+        pairs = []
+        customers: dict[str, Customer | None] = {}
+        # No autoflush: one flush per chunk, not one per row; the dicts stand in for what a
+        # flush would have let the lookups see (agents, teams, customers added earlier).
+        with session.no_autoflush:
+            for row in chunk:
+                agent = _agent(session, row, agents, teams)
+                if row.customer_ref and row.customer_ref not in customers:
+                    customers[row.customer_ref] = customer_for(session, row.customer_ref)
+                interaction = existing.get(row.interaction_id)
+                if interaction is None:
+                    interaction = Interaction(
+                        external_id=row.interaction_id,
+                        touchpoint=row.touchpoint,
+                        agent=agent,
+                        started_at=row.started_at,
+                        utterances=[],
+                    )
+                    session.add(interaction)
+                    report.created += 1
+                else:
+                    report.updated += 1
+                    if row.utterances is not None:
+                        interaction.utterances.clear()
+                interaction.touchpoint = row.touchpoint
+                interaction.agent = agent
+                interaction.customer = customers.get(row.customer_ref or "")
+                interaction.topic = row.topic
+                interaction.started_at = row.started_at
+                interaction.ended_at = row.ended_at
+                pairs.append((row, interaction))
+        session.flush()  # replaced turns leave before the new ones take their numbers
+        fresh: list[tuple[Utterance, str | None]] = []
+        for row, interaction in pairs:
+            if row.utterances is not None:
+                for seq, (speaker, text, spoken_at) in enumerate(row.utterances, start=1):
+                    interaction.utterances.append(
+                        Utterance(seq=seq, speaker=speaker, text=redact(text), spoken_at=spoken_at)
+                    )
+                report.utterances += len(row.utterances)
+            interaction.language = row.language or _detected_language(interaction, classifier)
+            if row.utterances:
+                fresh.extend((u, interaction.language) for u in interaction.utterances)
+        classify_utterances(classifier, fresh)
+        for row, interaction in pairs:
+            if row.provided:
+                apply_provided_labels(interaction, row.customer_preference or "", row.agent_style or "")
+            else:
+                interaction.label_source = "predicted"
+                clear_labels(interaction)
+                refresh_labels(interaction)
+            if row.utterances:
+                interaction.model_version = classifier.version
+        session.flush()
+
+
+def _agent(session: Session, row: InteractionRow, agents: dict[str, Agent], teams: dict[str, Team]) -> Agent:
+    """The agent named by the row, created when new; a name or team given in the file wins."""
+    agent = agents.get(row.agent_id)
+    if agent is None:
+        agent = session.scalar(select(Agent).where(Agent.external_id == row.agent_id))
+        if agent is None:
+            agent = Agent(external_id=row.agent_id, name=row.agent_name or row.agent_id)
+            session.add(agent)
+        agents[row.agent_id] = agent
+    if row.agent_name:
+        agent.name = row.agent_name
+    if row.team:
+        if row.team not in teams:
+            teams[row.team] = ensure_team(session, row.team)
+        agent.team = teams[row.team]
+    return agent
+
+
+def _detected_language(interaction: Interaction, classifier: Classifier) -> str | None:
+    texts = [u.text for u in interaction.utterances if u.text]
+    customer_texts = [u.text for u in interaction.utterances if u.text and u.speaker == "customer"]
+    if not texts:
+        return interaction.language
+    return classifier.language.detect(" ".join(customer_texts or texts))
+
+
+def classify_utterances(classifier: Classifier, turns: list[tuple[Utterance, str | None]]) -> None:
+    """Store the classifier's per-turn preference and probabilities; one batch per side."""
+    for side in SPEAKERS:
+        picked = [(u, lang) for u, lang in turns if u.speaker == side and u.text]
+        if not picked:
+            continue
+        predictions = classifier.classify_many(
+            [u.text or "" for u, _ in picked], side, [lang for _, lang in picked], with_cues=False
+        )
+        for (utterance, _), prediction in zip(picked, predictions, strict=True):
+            utterance.preference = prediction.preference
+            utterance.p_relational = prediction.probabilities["relational"]
+            utterance.p_action_oriented = prediction.probabilities["action_oriented"]
+            utterance.p_factual = prediction.probabilities["factual"]
+
+
+def clear_labels(interaction: Interaction) -> None:
+    """Forget the interaction-level labels, so that stale ones cannot survive a re-run."""
+    for side in ("customer", "agent"):
+        for label in PREFERENCES:
+            setattr(interaction, f"{side}_p_{label}", None)
+    interaction.customer_preference = None
+    interaction.agent_style = None
+    interaction.match_score = None
+    interaction.matched = None
+    interaction.preference_shift = False
+
+
+def apply_provided_labels(interaction: Interaction, customer_preference: str, agent_style: str) -> None:
+    """Labels from QA review or another system. They are certain, so their probabilities are
+    one-hot, and the match score (the overlap of the two) is 1 when they agree, else 0."""
+    clear_labels(interaction)
+    interaction.label_source = "provided"
+    interaction.customer_preference = customer_preference
+    interaction.agent_style = agent_style
+    for label in PREFERENCES:
+        setattr(interaction, f"customer_p_{label}", 1.0 if label == customer_preference else 0.0)
+        setattr(interaction, f"agent_p_{label}", 1.0 if label == agent_style else 0.0)
+    interaction.matched = customer_preference == agent_style
+    interaction.match_score = 1.0 if interaction.matched else 0.0
+
+
+def rescore(session: Session, classifier: Classifier) -> int:
+    """Reclassify every interaction whose labels were predicted, from its stored utterances.
+    Interactions whose texts were all purged keep their labels. Returns how many were redone."""
+    count = 0
+    last_id = 0
+    while True:
+        batch = session.scalars(
+            select(Interaction)
+            .where(Interaction.label_source == "predicted", Interaction.id > last_id)
+            .order_by(Interaction.id)
+            .limit(CHUNK)
+            .options(selectinload(Interaction.utterances))
+        ).all()
+        if not batch:
+            return count
+        last_id = batch[-1].id
+        redo = [interaction for interaction in batch if any(u.text for u in interaction.utterances)]
+        for interaction in redo:
+            interaction.language = interaction.language or _detected_language(interaction, classifier)
+        classify_utterances(classifier, [(u, i.language) for i in redo for u in i.utterances])
+        for interaction in redo:
+            clear_labels(interaction)
+            refresh_labels(interaction)
+            interaction.model_version = classifier.version
+        count += len(redo)
+        session.flush()
+
+
+# ---------------------------------------------------------------------------- surveys
+
+
+@dataclass(frozen=True)
+class SurveyRow:
+    line: int
+    interaction_id: str
+    score: int
+    responded_at: datetime
+    comment: str | None
+
+
+def _delimiter(header: str) -> str:
+    """Comma, or the semicolon (or tab) that Excel writes where the comma is a decimal mark."""
+    counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _column_indexes(header: list[str], mapping: dict[str, str]) -> tuple[dict[str, int], list[Problem]]:
+    names = {name.strip().lower(): index for index, name in reversed(list(enumerate(header)))}
+    shown = ", ".join(name.strip() for name in header) or "(nothing)"
+    indexes: dict[str, int] = {}
+    problems = []
+    for name in SURVEY_FIELDS:
+        column = mapping.get(name, name)
+        if column.strip().lower() in names:
+            indexes[name] = names[column.strip().lower()]
+        elif name in REQUIRED_SURVEY_FIELDS or name in mapping:
+            how = f"column '{column}' (mapped to {name})" if name in mapping else f"column '{name}'"
+            problems.append(Problem(1, f"the header has no {how}; it has: {shown}"))
+    return indexes, problems
+
+
+def _survey_problems(
+    values: dict[str, str], max_text_chars: int
+) -> tuple[int | None, datetime | None, list[str]]:
+    problems = []
+    score = None
+    if not values["interaction_id"]:
+        problems.append("interaction_id is empty")
+    raw_score = values["score"]
+    if not raw_score:
+        problems.append("score is empty")
+    elif not _INTEGER.fullmatch(raw_score):
+        problems.append(f"score '{raw_score}' is not a whole number from 0 to 10")
+    elif not 0 <= int(raw_score) <= 10:
+        problems.append(f"score {int(raw_score)} is outside 0–10")
+    else:
+        score = int(raw_score)
+    responded_at = None
+    try:
+        responded_at = parse_timestamp(values["responded_at"])
+    except ValueError:
+        shown = values["responded_at"] or "(empty)"
+        problems.append(f"responded_at '{shown}' is not an ISO 8601 timestamp ({_TIMESTAMP_EXAMPLE})")
+    comment = values.get("comment") or ""
+    if len(comment) > max_text_chars:
+        problems.append(f"comment has {len(comment)} characters; the limit is {max_text_chars}")
+    return score, responded_at, problems
+
+
+def import_surveys(
+    session: Session,
+    rows: Iterable[str | bytes],
+    mapping: dict[str, str] | None = None,
+    *,
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+) -> ImportReport:
+    """Validate a CSV of NPS answers in full, then create or update one survey per interaction.
+    `mapping` maps a field (interaction_id, score, responded_at, comment) to its column name."""
+    report = ImportReport("surveys")
+    mapping = dict(mapping or {})
+    unknown = sorted(set(mapping) - set(SURVEY_FIELDS))
+    if unknown:
+        report.problems.append(
+            Problem(
+                None,
+                f"--map names unknown field {', '.join(unknown)}; the fields are {', '.join(SURVEY_FIELDS)}",
+            )
+        )
+        return report
+    valid: list[SurveyRow] = []
+    known: dict[str, int] = {}  # interaction external id -> its row id
+    try:
+        _read_surveys(session, rows, mapping, max_text_chars, report, valid, known)
+    except _Undecodable as error:
+        report.problems.append(error.problem)
+    except csv.Error as error:
+        report.problems.append(Problem(None, f"the file cannot be read as CSV ({error})"))
+    report.problems.sort(key=lambda p: -1 if p.line is None else p.line)
+    if not report.problems and not valid:
+        report.problems.append(Problem(None, "the file holds no surveys"))
+    if report.problems:
+        return report
+    _write_surveys(session, valid, known, report)
+    return report
+
+
+def _read_surveys(
+    session: Session,
+    rows: Iterable[str | bytes],
+    mapping: dict[str, str],
+    max_text_chars: int,
+    report: ImportReport,
+    valid: list[SurveyRow],
+    known: dict[str, int],
+) -> None:
+    numbered = _numbered(rows)
+    first = next(numbered, None)
+    if first is None or not first[1].strip():
+        report.problems.append(Problem(1, "the first line must be a header naming the columns"))
+        return
+    lines = (line for _, line in chain([first], numbered))
+    reader = csv.reader(lines, delimiter=_delimiter(first[1]))
+    indexes, problems = _column_indexes(next(reader), mapping)
+    if problems:
+        report.problems.extend(problems)
+        return
+    first_seen: dict[str, int] = {}
+    # (line, interaction id, the row if it is otherwise valid): ids are checked a chunk at a time
+    waiting: list[tuple[int, str, SurveyRow | None]] = []
+    last_line = reader.line_num
+    for cells in reader:
+        line, last_line = last_line + 1, reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in indexes.items()}
+        score, responded_at, messages = _survey_problems(values, max_text_chars)
+        interaction_id = values["interaction_id"]
+        earlier = first_seen.setdefault(interaction_id, line) if interaction_id else line
+        if earlier != line:
+            messages.append(f"interaction_id '{interaction_id}' appears again (first on line {earlier})")
+        report.problems.extend(Problem(line, message) for message in messages)
+        row = None
+        if not messages and score is not None and responded_at is not None:
+            row = SurveyRow(line, interaction_id, score, responded_at, values.get("comment") or None)
+        if interaction_id and earlier == line:
+            waiting.append((line, interaction_id, row))
+        if len(waiting) >= CHUNK:
+            _check_interactions(session, waiting, known, report, valid)
+    _check_interactions(session, waiting, known, report, valid)
+
+
+def _check_interactions(
+    session: Session,
+    waiting: list[tuple[int, str, SurveyRow | None]],
+    known: dict[str, int],
+    report: ImportReport,
+    valid: list[SurveyRow],
+) -> None:
+    """Report the lines whose interaction does not exist; keep the rows that may be written."""
+    ids = [interaction_id for _, interaction_id, _ in waiting]
+    found = session.execute(
+        select(Interaction.external_id, Interaction.id).where(Interaction.external_id.in_(ids))
+    )
+    known.update({external_id: row_id for external_id, row_id in found})
+    for line, interaction_id, row in waiting:
+        if interaction_id not in known:
+            report.problems.append(
+                Problem(line, f"no interaction '{interaction_id}' (import the interactions first)")
+            )
+        elif row is not None and not report.problems:
+            valid.append(row)
+    if report.problems:
+        valid.clear()  # nothing will be written: stop holding rows, keep validating
+    waiting.clear()
+
+
+def _write_surveys(
+    session: Session, rows: list[SurveyRow], known: dict[str, int], report: ImportReport
+) -> None:
+    for chunk in _chunks(rows):
+        ids = [known[row.interaction_id] for row in chunk]
+        existing = {
+            s.interaction_id: s for s in session.scalars(select(Survey).where(Survey.interaction_id.in_(ids)))
+        }
+        for row in chunk:
+            interaction_id = known[row.interaction_id]
+            survey = existing.get(interaction_id)
+            if survey is None:
+                survey = Survey(interaction_id=interaction_id)
+                session.add(survey)
+                report.created += 1
+            else:
+                report.updated += 1
+            survey.score = row.score
+            survey.responded_at = row.responded_at
+            survey.comment = redact(row.comment) if row.comment else None
+        session.flush()
+
+
+# ---------------------------------------------------------------------------- one entry point
+
+
+def import_file(
+    session: Session,
+    kind: str,
+    lines: Iterable[str | bytes],
+    *,
+    source: str,
+    actor: User | None,
+    load_classifier: Callable[[], Classifier],
+    mapping: dict[str, str] | None = None,
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+) -> ImportReport:
+    """Import one file of `kind` and, when it went in, write the audit record (not committed)."""
+    if kind == "interactions":
+        try:
+            classifier = load_classifier()
+        except ModelError as error:
+            return ImportReport(kind, [Problem(None, str(error))])
+        report = import_interactions(session, lines, classifier, max_text_chars=max_text_chars)
+        detail = {"utterances": report.utterances}
+    elif kind == "surveys":
+        report = import_surveys(session, lines, mapping, max_text_chars=max_text_chars)
+        detail = {}
+    else:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if report.ok:
+        record(
+            session,
+            f"import_{kind}",
+            target=source[:200],
+            actor=actor,
+            created=report.created,
+            updated=report.updated,
+            **detail,
+        )
+    return report
