@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 from sklearn.pipeline import Pipeline
 from sklearn.utils import murmurhash3_32
 
@@ -53,23 +52,33 @@ class CueExplainer:
     def _word_index(self, term: str) -> int:
         return abs(murmurhash3_32(term, seed=0)) % self.word_features_
 
-    def evidence(self, text: str) -> int:
-        """How many known content words the text has (stop words do not count)."""
-        return sum(
-            1
-            for token in _WORD.findall(text.lower())
-            if token not in STOPWORDS and self.known_[self._word_index(token)]
-        )
+    def tokens(self, text: str) -> list[tuple[str, int, int]]:
+        """The word tokens of a text as the word vectorizer sees them: (token, start, feature)."""
+        lowered = text.lower() if len(text.lower()) == len(text) else text
+        return [(m.group(), m.start(), self._word_index(m.group())) for m in _WORD.finditer(lowered)]
 
-    def spans(self, text: str, row: sparse.csr_matrix, limit: int = 8, *, chars: bool = True) -> list[Span]:
-        """Cues of one text; chars=False credits word n-grams only (about four times cheaper)."""
-        values = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+    def evidence(self, tokens: list[tuple[str, int, int]]) -> int:
+        """How many known content words the text has (stop words do not count)."""
+        return sum(1 for token, _, index in tokens if self.known_[index] and token not in STOPWORDS)
+
+    def spans(
+        self,
+        text: str,
+        row: tuple[np.ndarray, np.ndarray],
+        tokens: list[tuple[str, int, int]],
+        limit: int = 8,
+        *,
+        chars: bool = True,
+    ) -> list[Span]:
+        """Cues of one text from its feature row (indices, values) and tokens; chars=False
+        credits word n-grams only (about four times cheaper)."""
+        values = dict(zip(row[0].tolist(), row[1].tolist(), strict=True))
         if not values:
             return []
         lowered = text.lower() if len(text.lower()) == len(text) else text
         chunks = [(m.start(), m.end()) for m in _CHUNK.finditer(lowered)]
         credits: list[tuple[int, int, float]] = []  # (chunk, feature, share of its value)
-        self._credit_words(lowered, chunks, values, credits)
+        self._credit_words(tokens, chunks, values, credits)
         if chars:
             self._credit_chars(lowered, chunks, values, credits)
         pushes = np.zeros((len(chunks), len(self.labels)), dtype=np.float32)
@@ -80,12 +89,14 @@ class CueExplainer:
         return self._select(text, chunks, pushes, limit)
 
     def _credit_words(
-        self, text: str, chunks: list[tuple[int, int]], values: dict[int, float], credits: list[tuple[int, int, float]]
+        self,
+        tokens: list[tuple[str, int, int]],
+        chunks: list[tuple[int, int]],
+        values: dict[int, float],
+        credits: list[tuple[int, int, float]],
     ) -> None:
-        tokens = [(m.group(), m.start()) for m in _WORD.finditer(text)]
-        owner = _owners(chunks, [start for _, start in tokens])
-        for i, (token, _) in enumerate(tokens):
-            unigram = self._word_index(token)
+        owner = _owners(chunks, [start for _, start, _ in tokens])
+        for i, (token, _, unigram) in enumerate(tokens):
             if unigram in values and owner[i] >= 0:
                 credits.append((owner[i], unigram, 1.0))
             if i + 1 < len(tokens):
