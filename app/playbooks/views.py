@@ -73,6 +73,26 @@ def _render_entry(row: PlaybookEntry, *, status: int = 200, draft: dict[str, obj
                   authors=_authors(revisions), draft=draft, conflict=conflict, **CHOICES)
 
 
+def _save(row: PlaybookEntry, *, text: str, phrases: list[str], note: str, action: str, audit: str,
+          retired: bool | None = None, **detail: object) -> bool:
+    """Save an edit made against the form's base_version; False (rolled back) when it is stale."""
+    base_version = request.form.get("base_version", type=int) or 0
+    try:
+        store.save_edit(db.session, row, base_version=base_version, text=text, phrases=phrases, note=note,
+                        author=current_user, action=action, retired=retired)
+        record(db.session, audit, target=row.key, actor=current_user, version=row.version, **detail)
+        db.session.commit()
+    except (store.StaleEdit, StaleDataError):
+        db.session.rollback()
+        return False
+    return True
+
+
+def _conflict(key: str) -> Response:
+    flash("Someone else changed this entry meanwhile; review it and try again.", "error")
+    return _render_entry(_entry(key), status=409)
+
+
 @bp.get("/entries/<key>")
 @roles_required("trainer")
 def entry(key: str) -> Response:
@@ -89,14 +109,7 @@ def entry_submit(key: str) -> Response:
         for problem in form.problems:
             flash(problem, "error")
         return _render_entry(row, status=422, draft=draft)
-    base_version = request.form.get("base_version", type=int) or 0
-    try:
-        store.save_edit(db.session, row, base_version=base_version, text=form.text, phrases=form.phrases,
-                        note=form.note, author=current_user)
-        record(db.session, "playbook_edited", target=key, actor=current_user, version=row.version)
-        db.session.commit()
-    except (store.StaleEdit, StaleDataError):
-        db.session.rollback()
+    if not _save(row, text=form.text, phrases=form.phrases, note=form.note, action="edited", audit="playbook_edited"):
         current = _entry(key)
         flash("Someone else saved this entry while you were editing. Nothing was lost: their version "
               "and yours are both shown. Merge and save again.", "error")
@@ -117,17 +130,10 @@ def preview_submit() -> Response:
 @roles_required("trainer")
 def retire_submit(key: str) -> Response:
     row = _entry(key)
-    base_version = request.form.get("base_version", type=int) or 0
-    try:
-        store.save_edit(db.session, row, base_version=base_version, text=row.text, phrases=list(row.phrases),
-                        note=row.note, author=current_user, action="restored" if row.retired else "retired",
-                        retired=not row.retired)
-        record(db.session, "playbook_retired" if row.retired else "playbook_restored", target=key, actor=current_user)
-        db.session.commit()
-    except (store.StaleEdit, StaleDataError):
-        db.session.rollback()
-        flash("Someone else changed this entry meanwhile; review it and try again.", "error")
-        return _render_entry(_entry(key), status=409)
+    retire = not row.retired
+    if not _save(row, text=row.text, phrases=list(row.phrases), note=row.note, retired=retire,
+                 action="retired" if retire else "restored", audit="playbook_retired" if retire else "playbook_restored"):
+        return _conflict(key)
     flash(f"{key} is {'retired: agents no longer see it' if row.retired else 'active again'}.", "success")
     return redirect_to(url_for("playbooks.entry", key=key))
 
@@ -139,16 +145,9 @@ def revert_submit(key: str, version: int) -> Response:
     old = store.revision(db.session, row, version)
     if old is None:
         abort(404, f"{key} has no version {version}.")
-    base_version = request.form.get("base_version", type=int) or 0
-    try:
-        store.save_edit(db.session, row, base_version=base_version, text=old.text, phrases=list(old.phrases),
-                        note=old.note, author=current_user, action="reverted")
-        record(db.session, "playbook_reverted", target=key, actor=current_user, to_version=version)
-        db.session.commit()
-    except (store.StaleEdit, StaleDataError):
-        db.session.rollback()
-        flash("Someone else changed this entry meanwhile; review it and try again.", "error")
-        return _render_entry(_entry(key), status=409)
+    if not _save(row, text=old.text, phrases=list(old.phrases), note=old.note, action="reverted",
+                 audit="playbook_reverted", to_version=version):
+        return _conflict(key)
     flash(f"Reverted {key} to the text of version {version}.", "success")
     return redirect_to(url_for("playbooks.entry", key=key))
 
