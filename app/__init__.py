@@ -33,9 +33,7 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
     url = app.config["DATABASE_URL"] or settings.sqlite_url(app.instance_path)
     app.config["DATABASE_URL"] = url
     app.config["MODEL_DIR"] = app.config["MODEL_DIR"] or str(Path(app.instance_path) / "models")
-    app.config["TRAINING_DATA_DIR"] = app.config["TRAINING_DATA_DIR"] or str(
-        PROJECT_ROOT / "training_data"
-    )
+    app.config["TRAINING_DATA_DIR"] = app.config["TRAINING_DATA_DIR"] or str(PROJECT_ROOT / "training_data")
     app.config["PLAYBOOK_DIR"] = app.config["PLAYBOOK_DIR"] or str(PROJECT_ROOT / "playbooks")
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_HOURS"])
@@ -67,11 +65,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.assist import bp as assist_bp
-    from app.playbooks import bp as playbooks_bp
+    from app.auth import bp as auth_bp
     from app.coaching.views import bp as coaching_bp
     from app.followup.views import bp as followup_bp
-    from app.auth import bp as auth_bp
     from app.imports import bp as imports_bp
+    from app.playbooks import bp as playbooks_bp
 
     errors.register(app)
     navigation.register(app)

@@ -45,10 +45,26 @@ FIRST_NAMES = {
 TOPICS = ("billing", "delivery", "technical", "contract", "claim", "booking", "returns", "account")
 # Base NPS by touchpoint echoes the white paper's example: weak web, middling service, strong stores.
 TOUCHPOINT_BASE = {"web": 10, "chat": 25, "email": 20, "phone": 30, "social": 15, "store": 60}
-TOPIC_SHIFT = {"billing": -10, "delivery": -5, "technical": -15, "contract": 0, "claim": -20,
-               "booking": 10, "returns": 5, "account": 10}
-TOPIC_EASE = {"billing": 0.0, "delivery": 0.1, "technical": -0.2, "contract": 0.1, "claim": -0.25,
-              "booking": 0.25, "returns": 0.15, "account": 0.2}
+TOPIC_SHIFT = {
+    "billing": -10,
+    "delivery": -5,
+    "technical": -15,
+    "contract": 0,
+    "claim": -20,
+    "booking": 10,
+    "returns": 5,
+    "account": 10,
+}
+TOPIC_EASE = {
+    "billing": 0.0,
+    "delivery": 0.1,
+    "technical": -0.2,
+    "contract": 0.1,
+    "claim": -0.25,
+    "booking": 0.25,
+    "returns": 0.15,
+    "account": 0.2,
+}
 MATCH_EFFECT = 20  # NPS points within a touchpoint and topic: the truth the report should recover
 RESPONSE_RATE = 0.25
 
@@ -78,8 +94,15 @@ def _score(rng: random.Random, nps_target: float) -> int:
     return rng.choice((7, 8))
 
 
-def generate(session: Session, *, interactions: int = 50_000, seed: int = 7, days: int = 182,
-             training_dir: Path | None = None, now: datetime | None = None) -> DemoReport:
+def generate(
+    session: Session,
+    *,
+    interactions: int = 50_000,
+    seed: int = 7,
+    days: int = 182,
+    training_dir: Path | None = None,
+    now: datetime | None = None,
+) -> DemoReport:
     """Fill an empty database. Refuses to touch one that already holds interactions."""
     if session.scalar(select(func.count()).select_from(Interaction)):
         raise ValueError("the database already holds interactions; the demo only fills an empty one")
@@ -139,29 +162,63 @@ def generate(session: Session, *, interactions: int = 50_000, seed: int = 7, day
         p_customer = _peaked(numpy_rng, PREFERENCES.index(wants))
         p_agent = _peaked(numpy_rng, PREFERENCES.index(style))
         interaction_id = i + 1
-        interaction_rows.append({
-            "id": interaction_id, "external_id": f"C-{100000 + i}", "touchpoint": touchpoint, "language": lang,
-            "agent_id": agent.id, "customer_id": customer + 1, "topic": topic, "started_at": started.replace(tzinfo=None),
-            "customer_preference": wants, "customer_p_relational": p_customer[0], "customer_p_action_oriented": p_customer[1],
-            "customer_p_factual": p_customer[2], "agent_style": style, "agent_p_relational": p_agent[0],
-            "agent_p_action_oriented": p_agent[1], "agent_p_factual": p_agent[2],
-            "match_score": round(float(np.sqrt(p_customer * p_agent).sum()), 4), "matched": matched,
-            "preference_shift": False, "label_source": "provided", "model_version": f"demo-seed-{seed}",
-            "created_at": now.replace(tzinfo=None), "updated_at": now.replace(tzinfo=None),
-        })
+        interaction_rows.append(
+            {
+                "id": interaction_id,
+                "external_id": f"C-{100000 + i}",
+                "touchpoint": touchpoint,
+                "language": lang,
+                "agent_id": agent.id,
+                "customer_id": customer + 1,
+                "topic": topic,
+                "started_at": started.replace(tzinfo=None),
+                "customer_preference": wants,
+                "customer_p_relational": p_customer[0],
+                "customer_p_action_oriented": p_customer[1],
+                "customer_p_factual": p_customer[2],
+                "agent_style": style,
+                "agent_p_relational": p_agent[0],
+                "agent_p_action_oriented": p_agent[1],
+                "agent_p_factual": p_agent[2],
+                "match_score": round(float(np.sqrt(p_customer * p_agent).sum()), 4),
+                "matched": matched,
+                "preference_shift": False,
+                "label_source": "provided",
+                "model_version": f"demo-seed-{seed}",
+                "created_at": now.replace(tzinfo=None),
+                "updated_at": now.replace(tzinfo=None),
+            }
+        )
         sector = rng.choice(sectors)
-        for seq, (side, label) in enumerate((("customer", wants), ("agent", style), ("customer", wants), ("agent", style)), start=1):
+        for seq, (side, label) in enumerate(
+            (("customer", wants), ("agent", style), ("customer", wants), ("agent", style)), start=1
+        ):
             pool = phrases.get((side, lang, sector, label)) or phrases[(side, lang, label)]
-            utterance_rows.append({
-                "interaction_id": interaction_id, "seq": seq, "speaker": side, "text": rng.choice(pool),
-                "spoken_at": (started + timedelta(seconds=40 * seq)).replace(tzinfo=None), "preference": label,
-            })
+            utterance_rows.append(
+                {
+                    "interaction_id": interaction_id,
+                    "seq": seq,
+                    "speaker": side,
+                    "text": rng.choice(pool),
+                    "spoken_at": (started + timedelta(seconds=40 * seq)).replace(tzinfo=None),
+                    "preference": label,
+                }
+            )
         if rng.random() < RESPONSE_RATE:
-            target = TOUCHPOINT_BASE[touchpoint] + TOPIC_SHIFT[topic] + (MATCH_EFFECT / 2 if matched else -MATCH_EFFECT / 2)
-            survey_rows.append({
-                "id": len(survey_rows) + 1, "interaction_id": interaction_id, "score": _score(rng, target),
-                "comment": None, "responded_at": (started + timedelta(hours=rng.randint(1, 30))).replace(tzinfo=None),
-            })
+            target = (
+                TOUCHPOINT_BASE[touchpoint]
+                + TOPIC_SHIFT[topic]
+                + (MATCH_EFFECT / 2 if matched else -MATCH_EFFECT / 2)
+            )
+            survey_rows.append(
+                {
+                    "id": len(survey_rows) + 1,
+                    "interaction_id": interaction_id,
+                    "score": _score(rng, target),
+                    "comment": None,
+                    "responded_at": (started + timedelta(hours=rng.randint(1, 30))).replace(tzinfo=None),
+                }
+            )
     for chunk in range(0, len(interaction_rows), 5000):
         session.execute(insert(Interaction), interaction_rows[chunk : chunk + 5000])
     for chunk in range(0, len(utterance_rows), 20000):
@@ -169,11 +226,22 @@ def generate(session: Session, *, interactions: int = 50_000, seed: int = 7, day
     for chunk in range(0, len(survey_rows), 10000):
         session.execute(insert(Survey), survey_rows[chunk : chunk + 10000])
 
-    recent_detractors = [s for s in survey_rows if s["score"] <= 6 and s["responded_at"] > (now - timedelta(days=14)).replace(tzinfo=None)]
+    recent_detractors = [
+        s
+        for s in survey_rows
+        if s["score"] <= 6 and s["responded_at"] > (now - timedelta(days=14)).replace(tzinfo=None)
+    ]
     followups = [
-        {"survey_id": s["id"], "due_at": s["responded_at"] + timedelta(hours=48),
-         "status": "closed" if s["responded_at"] < (now - timedelta(days=5)).replace(tzinfo=None) else "open",
-         "outcome": "Called back; apologised and explained the next step." if s["responded_at"] < (now - timedelta(days=5)).replace(tzinfo=None) else None}
+        {
+            "survey_id": s["id"],
+            "due_at": s["responded_at"] + timedelta(hours=48),
+            "status": "closed"
+            if s["responded_at"] < (now - timedelta(days=5)).replace(tzinfo=None)
+            else "open",
+            "outcome": "Called back; apologised and explained the next step."
+            if s["responded_at"] < (now - timedelta(days=5)).replace(tzinfo=None)
+            else None,
+        }
         for s in recent_detractors
     ]
     if followups:
@@ -181,18 +249,33 @@ def generate(session: Session, *, interactions: int = 50_000, seed: int = 7, day
     notes = 0
     for agent, _lang, natural, _skill in agents[:12]:
         weakest = PREFERENCES[int(np.argmin(natural))]
-        session.add(CoachingNote(
-            agent=agent, body=f"Reviewed three contacts together. Practise recognising {weakest.replace('_', '-')} customers early "
-                              "and use the playbook openings for them.",
-            focus_preference=weakest, follow_up_on=(now + timedelta(days=14)).date(),
-        ))
+        session.add(
+            CoachingNote(
+                agent=agent,
+                body=f"Reviewed three contacts together. Practise recognising {weakest.replace('_', '-')} "
+                "customers early "
+                "and use the playbook openings for them.",
+                focus_preference=weakest,
+                follow_up_on=(now + timedelta(days=14)).date(),
+            )
+        )
         notes += 1
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
         for table in ("customers", "interactions", "utterances", "surveys"):
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
-    return DemoReport(len(teams), len(agents), n_customers, interactions, len(utterance_rows), len(survey_rows),
-                      len(followups), notes)
+            session.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+            )
+    return DemoReport(
+        len(teams),
+        len(agents),
+        n_customers,
+        interactions,
+        len(utterance_rows),
+        len(survey_rows),
+        len(followups),
+        notes,
+    )
 
 
 def _peaked(rng: np.random.Generator, index: int) -> np.ndarray:
@@ -205,7 +288,9 @@ def _peaked(rng: np.random.Generator, index: int) -> np.ndarray:
 @click.command("demo")
 @click.option("--interactions", default=50_000, show_default=True, type=click.IntRange(100, 2_000_000))
 @click.option("--seed", default=7, show_default=True)
-@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database holds interactions.")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (and succeed) when the database holds interactions."
+)
 @with_appcontext
 def demo_command(interactions: int, seed: int, if_empty: bool) -> None:
     """Fill an empty database with a believable Nordic contact centre (deterministic by seed)."""
@@ -220,7 +305,8 @@ def demo_command(interactions: int, seed: int, if_empty: bool) -> None:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(
-        f"Demo contact centre in {time.perf_counter() - started:.1f} s: {report.teams} teams, {report.agents} agents, "
+        f"Demo contact centre in {time.perf_counter() - started:.1f} s: {report.teams} teams, "
+        f"{report.agents} agents, "
         f"{report.customers} customers, {report.interactions} interactions, {report.surveys} survey answers, "
         f"{report.followups} follow-ups, {report.notes} coaching notes."
     )

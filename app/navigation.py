@@ -17,10 +17,25 @@ class NavItem:
 
 
 NAVIGATION = (
-    NavItem("assist.index", "Live assist", ("agent",), "Follow a contact: the customer's preference, your style, suggested replies."),
-    NavItem("coaching.overview", "Coaching", ("lead", "agent"), "Match rate and NPS with honest uncertainty, per team and agent."),
+    NavItem(
+        "assist.index",
+        "Live assist",
+        ("agent",),
+        "Follow a contact: the customer's preference, your style, suggested replies.",
+    ),
+    NavItem(
+        "coaching.overview",
+        "Coaching",
+        ("lead", "agent"),
+        "Match rate and NPS with honest uncertainty, per team and agent.",
+    ),
     NavItem("followup.queue", "Follow-ups", ("lead",), "Detractors waiting for a human call back."),
-    NavItem("playbooks.index", "Playbooks", ("trainer",), "Edit and review responses per touchpoint, preference and situation."),
+    NavItem(
+        "playbooks.index",
+        "Playbooks",
+        ("trainer",),
+        "Edit and review responses per touchpoint, preference and situation.",
+    ),
     NavItem("imports.index", "Imports", ("lead",), "Load interactions and surveys from other systems."),
     NavItem("admin.users", "Users", ("admin",), "Accounts, roles and API tokens."),
 )

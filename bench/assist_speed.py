@@ -16,7 +16,11 @@ from classifier import dataset
 
 def _summary(values: list[float]) -> dict[str, float]:
     values = sorted(values)
-    return {"median_ms": round(statistics.median(values), 2), "p95_ms": round(values[int(len(values) * 0.95)], 2), "n": len(values)}
+    return {
+        "median_ms": round(statistics.median(values), 2),
+        "p95_ms": round(values[int(len(values) * 0.95)], 2),
+        "n": len(values),
+    }
 
 
 def run(interactions: int = 15, turns: int = 40) -> dict[str, Any]:
@@ -41,8 +45,12 @@ def run(interactions: int = 15, turns: int = 40) -> dict[str, Any]:
                 speaker = "customer" if turn % 2 == 0 else "agent"
                 text = rng.choice(customer if speaker == "customer" else agent)
                 started = time.perf_counter()
-                connection.request("POST", f"/api/v1/interactions/BENCH-{n}/utterances",
-                                   body=json.dumps({"speaker": speaker, "text": text}), headers=headers)
+                connection.request(
+                    "POST",
+                    f"/api/v1/interactions/BENCH-{n}/utterances",
+                    body=json.dumps({"speaker": speaker, "text": text}),
+                    headers=headers,
+                )
                 response = connection.getresponse()
                 payload = json.loads(response.read())
                 elapsed = (time.perf_counter() - started) * 1000

@@ -30,7 +30,11 @@ def _timings(fn: Any, repeat: int) -> list[float]:
 
 def _summary(ms: list[float]) -> dict[str, float]:
     ms = sorted(ms)
-    return {"median_ms": round(statistics.median(ms), 3), "p95_ms": round(ms[int(len(ms) * 0.95)], 3), "n": len(ms)}
+    return {
+        "median_ms": round(statistics.median(ms), 3),
+        "p95_ms": round(ms[int(len(ms) * 0.95)], 3),
+        "n": len(ms),
+    }
 
 
 def run() -> dict[str, Any]:
@@ -51,7 +55,10 @@ def run() -> dict[str, Any]:
     one = _timings(lambda: classifier.classify(rng.choice(customer), "customer"), 2000)
 
     def transcript(turns: int) -> list[Turn]:
-        return [Turn("customer", rng.choice(customer)) if i % 2 == 0 else Turn("agent", rng.choice(agent)) for i in range(turns)]
+        return [
+            Turn("customer", rng.choice(customer)) if i % 2 == 0 else Turn("agent", rng.choice(agent))
+            for i in range(turns)
+        ]
 
     forty = [transcript(40) for _ in range(200)]
     analysed = iter(forty)

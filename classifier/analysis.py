@@ -60,9 +60,7 @@ class TranscriptAnalysis:
         """Bhattacharyya overlap of the two distributions: 1 identical, 0 disjoint."""
         if self.customer_probabilities is None or self.agent_probabilities is None:
             return None
-        overlap = sum(
-            math.sqrt(self.customer_probabilities[k] * self.agent_probabilities[k]) for k in LABELS
-        )
+        overlap = sum(math.sqrt(self.customer_probabilities[k] * self.agent_probabilities[k]) for k in LABELS)
         return round(min(1.0, overlap), 4)
 
     @property

@@ -80,7 +80,9 @@ def evaluate(dataset: Dataset, params: PipelineParams = PipelineParams(), folds:
         side_report: dict[str, Any] = {"cross_validation": _scores(train_rows, cv_proba)}
         if len(heldout_rows):
             pipeline = fit_side(train_rows, params)
-            side_report["heldout"] = _scores(heldout_rows, _ordered_proba(pipeline, heldout_rows["text"].tolist()))
+            side_report["heldout"] = _scores(
+                heldout_rows, _ordered_proba(pipeline, heldout_rows["text"].tolist())
+            )
         report["sides"][side] = side_report
     heldout_f1 = [s["heldout"]["macro_f1"] for s in report["sides"].values() if "heldout" in s]
     cv_f1 = [s["cross_validation"]["macro_f1"] for s in report["sides"].values()]

@@ -84,7 +84,9 @@ class CueExplainer:
         pushes = np.zeros((len(chunks), len(self.labels)), dtype=np.float32)
         if credits:
             positions, features, shares = zip(*credits, strict=True)
-            weights = np.array(shares, dtype=np.float32) * np.array([values[f] for f in features], dtype=np.float32)
+            weights = np.array(shares, dtype=np.float32) * np.array(
+                [values[f] for f in features], dtype=np.float32
+            )
             np.add.at(pushes, np.array(positions), weights[:, None] * self.centred_[np.array(features)])
         return self._select(text, chunks, pushes, limit)
 
@@ -106,7 +108,11 @@ class CueExplainer:
                     credits.append((owner[i + 1], bigram, 0.5))
 
     def _credit_chars(
-        self, text: str, chunks: list[tuple[int, int]], values: dict[int, float], credits: list[tuple[int, int, float]]
+        self,
+        text: str,
+        chunks: list[tuple[int, int]],
+        values: dict[int, float],
+        credits: list[tuple[int, int, float]],
     ) -> None:
         """Character n-grams' pull, credited to the word they came from (shared by count)."""
         if self.chars_ is None:
@@ -119,15 +125,16 @@ class CueExplainer:
             padded = f" {text[start:end]} "
             for n in range(low, high + 1):
                 for offset in range(len(padded) - n + 1):
-                    index = self.char_offset_ + abs(murmurhash3_32(padded[offset : offset + n], seed=0)) % n_features
+                    index = (
+                        self.char_offset_
+                        + abs(murmurhash3_32(padded[offset : offset + n], seed=0)) % n_features
+                    )
                     if index in values:
                         found.append((position, index))
                         counts[index] = counts.get(index, 0) + 1
         credits.extend((position, index, 1.0 / counts[index]) for position, index in found)
 
-    def _select(
-        self, text: str, chunks: list[tuple[int, int]], pushes: np.ndarray, limit: int
-    ) -> list[Span]:
+    def _select(self, text: str, chunks: list[tuple[int, int]], pushes: np.ndarray, limit: int) -> list[Span]:
         words = []
         for position, (start, end) in enumerate(chunks):
             core = _CORE.search(text, start, end)

@@ -106,7 +106,9 @@ def load(model_dir: Path) -> StoredModel:
     try:
         found = stored_types(model_path)
     except Exception as error:  # a damaged or foreign file: zipfile, json and skops errors
-        raise ModelError(f"{model_path} cannot be read ({error}). Retrain with `matchpoint train`.") from error
+        raise ModelError(
+            f"{model_path} cannot be read ({error}). Retrain with `matchpoint train`."
+        ) from error
     untrusted = [t for t in found if t not in TRUSTED_TYPES]
     if untrusted:
         raise ModelError(
@@ -116,7 +118,9 @@ def load(model_dir: Path) -> StoredModel:
     try:
         pipelines = sio.load(model_path, trusted=TRUSTED_TYPES)
     except Exception as error:  # skops raises several kinds for a damaged file
-        raise ModelError(f"{model_path} cannot be read ({error}). Retrain with `matchpoint train`.") from error
+        raise ModelError(
+            f"{model_path} cannot be read ({error}). Retrain with `matchpoint train`."
+        ) from error
     return StoredModel(pipelines=pipelines, metadata=metadata)
 
 

@@ -124,7 +124,9 @@ def runner(app: Flask) -> FlaskCliRunner:
 def make_user(app: Flask):  # type: ignore[no-untyped-def]
     """Create a user with PASSWORD; agents get team 'Aarhus 1' and an agent id."""
 
-    def make(role: str, email: str | None = None, team: str = "Aarhus 1", agent_id: str | None = None) -> User:
+    def make(
+        role: str, email: str | None = None, team: str = "Aarhus 1", agent_id: str | None = None
+    ) -> User:
         email = email or f"{role}@example.com"
         if role == "agent" and agent_id is None:
             agent_id = f"A-{email.split('@')[0]}"

@@ -60,7 +60,12 @@ def user_active_submit(user_id: int) -> Response:
         flash("You cannot deactivate your own account.", "error")
         return redirect(url_for("admin.users"), code=303)
     user.active = not user.active
-    record(db.session, "user_activated" if user.active else "user_deactivated", target=user.email, actor=current_user)
+    record(
+        db.session,
+        "user_activated" if user.active else "user_deactivated",
+        target=user.email,
+        actor=current_user,
+    )
     db.session.commit()
     flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
     return redirect(url_for("admin.users"), code=303)

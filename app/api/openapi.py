@@ -105,7 +105,14 @@ SCHEMAS: dict[str, Any] = {
             "match_score": {"type": "number", "nullable": True},
             "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/Suggestion"}},
         },
-        "required": ["customer_preference", "probabilities", "cues", "agent_style", "match_score", "suggestions"],
+        "required": [
+            "customer_preference",
+            "probabilities",
+            "cues",
+            "agent_style",
+            "match_score",
+            "suggestions",
+        ],
     },
     "Situation": {"type": "string", "enum": list(SITUATIONS)},
     "SurveyRequest": {
@@ -161,7 +168,10 @@ PATHS: dict[str, Any] = {
             "summary": "Classify one text's service preference",
             "operationId": "classify",
             "requestBody": {"required": True, "content": _json("ClassifyRequest")},
-            "responses": {"200": {"description": "Classification", "content": _json("Classification")}, **_ERRORS},
+            "responses": {
+                "200": {"description": "Classification", "content": _json("Classification")},
+                **_ERRORS,
+            },
         }
     },
     "/interactions": {
@@ -169,7 +179,10 @@ PATHS: dict[str, Any] = {
             "summary": "Start (or record) an interaction, optionally with its utterances",
             "operationId": "createInteraction",
             "requestBody": {"required": True, "content": _json("InteractionRequest")},
-            "responses": {"201": {"description": "Created", "content": _json("InteractionCreated")}, **_ERRORS},
+            "responses": {
+                "201": {"description": "Created", "content": _json("InteractionCreated")},
+                **_ERRORS,
+            },
         }
     },
     "/interactions/{interaction_id}/utterances": {
@@ -178,7 +191,10 @@ PATHS: dict[str, Any] = {
             "operationId": "addUtterance",
             "parameters": _ID,
             "requestBody": {"required": True, "content": _json("Utterance")},
-            "responses": {"201": {"description": "Assist after the turn", "content": _json("Assist")}, **_ERRORS},
+            "responses": {
+                "201": {"description": "Assist after the turn", "content": _json("Assist")},
+                **_ERRORS,
+            },
         }
     },
     "/surveys": {
@@ -195,7 +211,12 @@ PATHS: dict[str, Any] = {
             "operationId": "surveyEligibility",
             "parameters": [
                 {"name": "customer_ref", "in": "query", "required": True, "schema": {"type": "string"}},
-                {"name": "touchpoint", "in": "query", "required": True, "schema": {"$ref": "#/components/schemas/Touchpoint"}},
+                {
+                    "name": "touchpoint",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"$ref": "#/components/schemas/Touchpoint"},
+                },
             ],
             "responses": {"200": {"description": "Answer", "content": _json("Eligibility")}, **_ERRORS},
         }

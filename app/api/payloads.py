@@ -34,7 +34,9 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = True) -> str
     return value
 
 
-def choice_field(body: dict[str, Any], name: str, allowed: tuple[str, ...], *, required: bool = True) -> str | None:
+def choice_field(
+    body: dict[str, Any], name: str, allowed: tuple[str, ...], *, required: bool = True
+) -> str | None:
     value = body.get(name)
     if value is None and not required:
         return None

@@ -62,8 +62,9 @@ def interactions_create() -> tuple[Response, int]:
     external_id = text_field(body, "interaction_id", required=False)
     agent = access.agent_for(db.session, api_user(), text_field(body, "agent_id", required=False))
     if agent is None:
-        raise ApiError(403 if api_user().role == "agent" else 422,
-                       "'agent_id' must name an agent you may work for.")
+        raise ApiError(
+            403 if api_user().role == "agent" else 422, "'agent_id' must name an agent you may work for."
+        )
     language = text_field(body, "language", required=False)
     if language is not None and language not in CONTENT_LANGUAGES:
         raise ApiError(422, f"'language' must be one of {', '.join(CONTENT_LANGUAGES)}.")
@@ -144,8 +145,9 @@ def surveys_create() -> tuple[Response, int]:
     comment = text_field(body, "comment", required=False)
     interaction = _interaction_or_404(external_id or "")
     try:
-        followup.record_survey(db.session, interaction, score, responded_at, comment,
-                               current_app.config["FOLLOWUP_DUE_HOURS"])
+        followup.record_survey(
+            db.session, interaction, score, responded_at, comment, current_app.config["FOLLOWUP_DUE_HOURS"]
+        )
     except followup.SurveyError as error:
         db.session.rollback()
         raise ApiError(error.status, str(error)) from error
@@ -162,5 +164,7 @@ def survey_eligibility() -> Response:
         raise ApiError(422, "Give 'customer_ref' in the query string.")
     if touchpoint not in TOUCHPOINTS:
         raise ApiError(422, f"'touchpoint' must be one of {', '.join(TOUCHPOINTS)}.")
-    answer = followup.eligibility(db.session, customer_ref, touchpoint, current_app.config["SURVEY_COOLDOWN_DAYS"])
+    answer = followup.eligibility(
+        db.session, customer_ref, touchpoint, current_app.config["SURVEY_COOLDOWN_DAYS"]
+    )
     return jsonify({"eligible": answer.eligible, "reason": answer.reason})

@@ -39,8 +39,14 @@ def index() -> Response:
     if current_user.role == "agent":
         query = query.where(Interaction.agent_id == current_user.agent_id)
     recent = [i for i in db.session.scalars(query) if access.can_access(current_user, i)]
-    return render("assist/index.html", "assist/_recent.html", recent=recent, touchpoints=TOUCHPOINTS,
-                  languages=CONTENT_LANGUAGES, names=PREFERENCE_NAMES)
+    return render(
+        "assist/index.html",
+        "assist/_recent.html",
+        recent=recent,
+        touchpoints=TOUCHPOINTS,
+        languages=CONTENT_LANGUAGES,
+        names=PREFERENCE_NAMES,
+    )
 
 
 @bp.post("/")

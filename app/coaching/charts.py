@@ -52,6 +52,7 @@ def trend(weeks: list[dict[str, Any]]) -> Trend | None:
 
 def bar(nps: float, ci_low: float, ci_high: float, width: int = 220) -> dict[str, float]:
     """Horizontal position of a value and its interval on a −100…+100 axis `width` wide."""
+
     def x(v: float) -> float:
         return round((v + 100) / 200 * width, 1)
 

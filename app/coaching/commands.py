@@ -31,7 +31,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 @click.option("--team", default=None)
 @click.option("--touchpoint", type=click.Choice(TOUCHPOINTS), default=None)
 @with_appcontext
-def report(as_json: bool, date_from: date | None, date_to: date | None, team: str | None, touchpoint: str | None) -> None:
+def report(
+    as_json: bool, date_from: date | None, date_to: date | None, team: str | None, touchpoint: str | None
+) -> None:
     """NPS, matched vs mismatched, adjusted match effect, matrix, touchpoints and agents."""
     figures = stats.report(aggregated(db.session, Filters(date_from, date_to, team, touchpoint)))
     if as_json:

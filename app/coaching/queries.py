@@ -12,7 +12,16 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import Agent, Interaction, Survey, Team
 
-KEYS = ("agent_id", "team", "touchpoint", "topic", "customer_preference", "agent_style", "matched", "started_at")
+KEYS = (
+    "agent_id",
+    "team",
+    "touchpoint",
+    "topic",
+    "customer_preference",
+    "agent_style",
+    "matched",
+    "started_at",
+)
 
 
 @dataclass(frozen=True)
@@ -24,7 +33,12 @@ class Filters:
     agent_id: str | None = None
 
     def as_args(self) -> dict[str, str]:
-        values = {"from": self.date_from, "to": self.date_to, "team": self.team, "touchpoint": self.touchpoint}
+        values = {
+            "from": self.date_from,
+            "to": self.date_to,
+            "team": self.team,
+            "touchpoint": self.touchpoint,
+        }
         return {key: str(value) for key, value in values.items() if value}
 
 
@@ -62,7 +76,9 @@ def aggregated(session: Session, filters: Filters) -> pd.DataFrame:
     if filters.date_from:
         query = query.where(Interaction.started_at >= datetime.combine(filters.date_from, time()))
     if filters.date_to:
-        query = query.where(Interaction.started_at < datetime.combine(filters.date_to + timedelta(days=1), time()))
+        query = query.where(
+            Interaction.started_at < datetime.combine(filters.date_to + timedelta(days=1), time())
+        )
     if filters.team:
         query = query.where(Team.name == filters.team)
     if filters.touchpoint:
@@ -70,7 +86,9 @@ def aggregated(session: Session, filters: Filters) -> pd.DataFrame:
     if filters.agent_id:
         query = query.where(Agent.external_id == filters.agent_id)
     rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=[*KEYS[:-1], "started_at", "interactions", "promoters", "passives", "detractors"])
+    frame = pd.DataFrame(
+        rows, columns=[*KEYS[:-1], "started_at", "interactions", "promoters", "passives", "detractors"]
+    )
     frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True)
     for column in ("interactions", "promoters", "passives", "detractors"):
         frame[column] = frame[column].fillna(0).astype("int64")

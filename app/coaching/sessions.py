@@ -63,8 +63,12 @@ def practice_entries(session: Session, agent: Agent, preference: str) -> list[Pl
     return list(
         session.scalars(
             select(PlaybookEntry)
-            .where(PlaybookEntry.preference == preference, PlaybookEntry.language == language,
-                   PlaybookEntry.touchpoint == touchpoint, PlaybookEntry.retired.is_(False))
+            .where(
+                PlaybookEntry.preference == preference,
+                PlaybookEntry.language == language,
+                PlaybookEntry.touchpoint == touchpoint,
+                PlaybookEntry.retired.is_(False),
+            )
             .order_by(PlaybookEntry.situation, PlaybookEntry.key)
             .limit(4)
         )
@@ -72,13 +76,21 @@ def practice_entries(session: Session, agent: Agent, preference: str) -> list[Pl
 
 
 def notes(session: Session, agent: Agent) -> list[CoachingNote]:
-    return list(session.scalars(
-        select(CoachingNote).where(CoachingNote.agent_id == agent.id).order_by(CoachingNote.created_at.desc())
-    ))
+    return list(
+        session.scalars(
+            select(CoachingNote)
+            .where(CoachingNote.agent_id == agent.id)
+            .order_by(CoachingNote.created_at.desc())
+        )
+    )
 
 
-def add_note(session: Session, agent: Agent, author: User, body: str, focus: str | None, follow_up_on: date | None) -> CoachingNote:
-    note = CoachingNote(agent=agent, author_id=author.id, body=body, focus_preference=focus, follow_up_on=follow_up_on)
+def add_note(
+    session: Session, agent: Agent, author: User, body: str, focus: str | None, follow_up_on: date | None
+) -> CoachingNote:
+    note = CoachingNote(
+        agent=agent, author_id=author.id, body=body, focus_preference=focus, follow_up_on=follow_up_on
+    )
     session.add(note)
     return note
 
@@ -86,4 +98,3 @@ def add_note(session: Session, agent: Agent, author: User, body: str, focus: str
 def weakest(rates: dict[str, float | None]) -> str | None:
     known = {k: v for k, v in rates.items() if v is not None}
     return min(known, key=lambda k: known[k]) if known else None
-

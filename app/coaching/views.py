@@ -8,12 +8,12 @@ from flask import Blueprint, Response, current_app, flash, redirect, request, ur
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.assist.highlight import segments
 from app.audit import record
 from app.auth.roles import roles_required
 from app.classification import get_classifier
 from app.coaching import access, charts, sessions, stats
 from app.coaching.queries import Filters, aggregated
-from app.assist.highlight import segments
 from app.extensions import db
 from app.hypermedia import redirect_to, render
 from app.models import Team
@@ -82,7 +82,11 @@ def agent(agent_id: str) -> Response:
         turns = []
         for utterance in interaction.utterances:
             text = utterance.text or ""
-            cues = [c.to_json() for c in classifier.classify(text, utterance.speaker, interaction.language).cues] if text else []
+            cues = (
+                [c.to_json() for c in classifier.classify(text, utterance.speaker, interaction.language).cues]
+                if text
+                else []
+            )
             turns.append((utterance, segments(text, cues)))
         transcripts.append((interaction, turns))
     return render(

@@ -46,10 +46,7 @@ class Interaction(Base):
         one_of("customer_preference", PREFERENCES),
         one_of("agent_style", PREFERENCES),
         one_of("label_source", LABEL_SOURCES),
-        *(
-            CheckConstraint(f"{col} >= 0 AND {col} <= 1", name=f"{col}_range")
-            for col in _PROBABILITY_COLUMNS
-        ),
+        *(CheckConstraint(f"{col} >= 0 AND {col} <= 1", name=f"{col}_range") for col in _PROBABILITY_COLUMNS),
         Index("ix_interactions_started_at", "started_at"),
         Index("ix_interactions_agent_started", "agent_id", "started_at"),
     )

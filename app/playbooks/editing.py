@@ -43,7 +43,11 @@ def parse_form(form: Any, max_chars: int) -> EntryForm:
 
 def filtered(session: Session, args: Any) -> list[PlaybookEntry]:
     query = select(PlaybookEntry).order_by(
-        PlaybookEntry.language, PlaybookEntry.touchpoint, PlaybookEntry.preference, PlaybookEntry.situation, PlaybookEntry.key
+        PlaybookEntry.language,
+        PlaybookEntry.touchpoint,
+        PlaybookEntry.preference,
+        PlaybookEntry.situation,
+        PlaybookEntry.key,
     )
     for name in FILTERS:
         value = args.get(name)

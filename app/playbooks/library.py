@@ -128,12 +128,18 @@ def _problems(data: dict[str, object], language: str, touchpoint: str) -> list[s
         if data[name] not in allowed:
             problems.append(f"{name} '{data[name]}' is not one of {', '.join(allowed)}")
     if data["touchpoint"] != touchpoint or data["language"] != language:
-        problems.append(f"entry for {data['language']}/{data['touchpoint']} is in the file for {language}/{touchpoint}")
+        problems.append(
+            f"entry for {data['language']}/{data['touchpoint']} is in the file for {language}/{touchpoint}"
+        )
     for name in ("id", "text", "note"):
         if not isinstance(data[name], str) or not str(data[name]).strip():
             problems.append(f"'{name}' must be non-empty text")
     phrases = data["phrases"]
-    if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
+    if (
+        not isinstance(phrases, list)
+        or not phrases
+        or not all(isinstance(p, str) and p.strip() for p in phrases)
+    ):
         problems.append("'phrases' must be a non-empty list of text")
     return problems
 

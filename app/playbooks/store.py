@@ -153,5 +153,7 @@ def create_entry(
 
 def revision(session: Session, row: PlaybookEntry, version: int) -> PlaybookRevision | None:
     return session.scalar(
-        select(PlaybookRevision).where(PlaybookRevision.entry_id == row.id, PlaybookRevision.version == version)
+        select(PlaybookRevision).where(
+            PlaybookRevision.entry_id == row.id, PlaybookRevision.version == version
+        )
     )

@@ -13,7 +13,14 @@ from app.extensions import db
 from app.hypermedia import redirect_to, render
 from app.models import PlaybookEntry, PlaybookRevision, User
 from app.playbooks import editing, store
-from app.vocabulary import PLAYBOOK_LANGUAGES, PREFERENCE_NAMES, PREFERENCES, SITUATION_NAMES, SITUATIONS, TOUCHPOINTS
+from app.vocabulary import (
+    PLAYBOOK_LANGUAGES,
+    PREFERENCE_NAMES,
+    PREFERENCES,
+    SITUATION_NAMES,
+    SITUATIONS,
+    TOUCHPOINTS,
+)
 
 bp = Blueprint("playbooks", __name__, url_prefix="/playbooks")
 
@@ -38,14 +45,19 @@ def _authors(revisions: list[PlaybookRevision]) -> dict[int, str]:
     ids = {r.author_id for r in revisions if r.author_id is not None}
     if not ids:
         return {}
-    return {user_id: email for user_id, email in db.session.execute(select(User.id, User.email).where(User.id.in_(ids)))}
+    return {
+        user_id: email
+        for user_id, email in db.session.execute(select(User.id, User.email).where(User.id.in_(ids)))
+    }
 
 
 @bp.get("/")
 @roles_required("trainer")
 def index() -> Response:
     entries = editing.filtered(db.session, request.args)
-    return render("playbooks/index.html", "playbooks/_list.html", entries=entries, args=request.args, **CHOICES)
+    return render(
+        "playbooks/index.html", "playbooks/_list.html", entries=entries, args=request.args, **CHOICES
+    )
 
 
 @bp.get("/coverage")
@@ -57,29 +69,75 @@ def coverage() -> Response:
     grid = editing.coverage(db.session, language)
     empty = sum(1 for row in grid.values() for cell in row.values() if cell.state == "empty")
     thin = sum(1 for row in grid.values() for cell in row.values() if cell.state == "thin")
-    return render("playbooks/coverage.html", "playbooks/_coverage.html", grid=grid, language=language,
-                  empty=empty, thin=thin, **CHOICES)
+    return render(
+        "playbooks/coverage.html",
+        "playbooks/_coverage.html",
+        grid=grid,
+        language=language,
+        empty=empty,
+        thin=thin,
+        **CHOICES,
+    )
 
 
-def _render_entry(row: PlaybookEntry, *, status: int = 200, draft: dict[str, object] | None = None,
-                  conflict: PlaybookEntry | None = None) -> Response:
-    revisions = list(db.session.scalars(
-        select(PlaybookRevision).where(PlaybookRevision.entry_id == row.id).order_by(PlaybookRevision.version.desc())))
+def _render_entry(
+    row: PlaybookEntry,
+    *,
+    status: int = 200,
+    draft: dict[str, object] | None = None,
+    conflict: PlaybookEntry | None = None,
+) -> Response:
+    revisions = list(
+        db.session.scalars(
+            select(PlaybookRevision)
+            .where(PlaybookRevision.entry_id == row.id)
+            .order_by(PlaybookRevision.version.desc())
+        )
+    )
     history = []
     for newer, older in zip(revisions, [*revisions[1:], None], strict=True):
-        changes = editing.diff_lines(older.text, newer.text) if older else [(" ", w) for w in newer.text.split()]
+        changes = (
+            editing.diff_lines(older.text, newer.text) if older else [(" ", w) for w in newer.text.split()]
+        )
         history.append((newer, changes))
-    return render("playbooks/entry.html", "playbooks/_entry.html", status=status, entry=row, history=history,
-                  authors=_authors(revisions), draft=draft, conflict=conflict, **CHOICES)
+    return render(
+        "playbooks/entry.html",
+        "playbooks/_entry.html",
+        status=status,
+        entry=row,
+        history=history,
+        authors=_authors(revisions),
+        draft=draft,
+        conflict=conflict,
+        **CHOICES,
+    )
 
 
-def _save(row: PlaybookEntry, *, text: str, phrases: list[str], note: str, action: str, audit: str,
-          retired: bool | None = None, **detail: object) -> bool:
+def _save(
+    row: PlaybookEntry,
+    *,
+    text: str,
+    phrases: list[str],
+    note: str,
+    action: str,
+    audit: str,
+    retired: bool | None = None,
+    **detail: object,
+) -> bool:
     """Save an edit made against the form's base_version; False (rolled back) when it is stale."""
     base_version = request.form.get("base_version", type=int) or 0
     try:
-        store.save_edit(db.session, row, base_version=base_version, text=text, phrases=phrases, note=note,
-                        author=current_user, action=action, retired=retired)
+        store.save_edit(
+            db.session,
+            row,
+            base_version=base_version,
+            text=text,
+            phrases=phrases,
+            note=note,
+            author=current_user,
+            action=action,
+            retired=retired,
+        )
         record(db.session, audit, target=row.key, actor=current_user, version=row.version, **detail)
         db.session.commit()
     except (store.StaleEdit, StaleDataError):
@@ -109,10 +167,15 @@ def entry_submit(key: str) -> Response:
         for problem in form.problems:
             flash(problem, "error")
         return _render_entry(row, status=422, draft=draft)
-    if not _save(row, text=form.text, phrases=form.phrases, note=form.note, action="edited", audit="playbook_edited"):
+    if not _save(
+        row, text=form.text, phrases=form.phrases, note=form.note, action="edited", audit="playbook_edited"
+    ):
         current = _entry(key)
-        flash("Someone else saved this entry while you were editing. Nothing was lost: their version "
-              "and yours are both shown. Merge and save again.", "error")
+        flash(
+            "Someone else saved this entry while you were editing. Nothing was lost: their version "
+            "and yours are both shown. Merge and save again.",
+            "error",
+        )
         return _render_entry(current, status=409, draft=draft, conflict=current)
     flash(f"Saved {key} (version {row.version}).", "success")
     return redirect_to(url_for("playbooks.entry", key=key))
@@ -122,8 +185,13 @@ def entry_submit(key: str) -> Response:
 @roles_required("trainer")
 def preview_submit() -> Response:
     form = editing.parse_form(request.form, current_app.config["MAX_TEXT_CHARS"])
-    return render("playbooks/entry.html", "playbooks/_preview.html", preview=form,
-                  preference=request.form.get("preference", ""), **CHOICES)
+    return render(
+        "playbooks/entry.html",
+        "playbooks/_preview.html",
+        preview=form,
+        preference=request.form.get("preference", ""),
+        **CHOICES,
+    )
 
 
 @bp.post("/entries/<key>/retire")
@@ -131,8 +199,15 @@ def preview_submit() -> Response:
 def retire_submit(key: str) -> Response:
     row = _entry(key)
     retire = not row.retired
-    if not _save(row, text=row.text, phrases=list(row.phrases), note=row.note, retired=retire,
-                 action="retired" if retire else "restored", audit="playbook_retired" if retire else "playbook_restored"):
+    if not _save(
+        row,
+        text=row.text,
+        phrases=list(row.phrases),
+        note=row.note,
+        retired=retire,
+        action="retired" if retire else "restored",
+        audit="playbook_retired" if retire else "playbook_restored",
+    ):
         return _conflict(key)
     flash(f"{key} is {'retired: agents no longer see it' if row.retired else 'active again'}.", "success")
     return redirect_to(url_for("playbooks.entry", key=key))
@@ -145,8 +220,15 @@ def revert_submit(key: str, version: int) -> Response:
     old = store.revision(db.session, row, version)
     if old is None:
         abort(404, f"{key} has no version {version}.")
-    if not _save(row, text=old.text, phrases=list(old.phrases), note=old.note, action="reverted",
-                 audit="playbook_reverted", to_version=version):
+    if not _save(
+        row,
+        text=old.text,
+        phrases=list(old.phrases),
+        note=old.note,
+        action="reverted",
+        audit="playbook_reverted",
+        to_version=version,
+    ):
         return _conflict(key)
     flash(f"Reverted {key} to the text of version {version}.", "success")
     return redirect_to(url_for("playbooks.entry", key=key))
@@ -170,10 +252,15 @@ def create_submit() -> Response:
     if problems:
         for problem in problems:
             flash(problem, "error")
-        return render("playbooks/new.html", "playbooks/_new_form.html", status=422, args=cell, draft=draft, **CHOICES)
-    key = editing.new_key(db.session, cell["language"], cell["touchpoint"], cell["preference"], cell["situation"])
-    store.create_entry(db.session, key=key, text=form.text, phrases=form.phrases, note=form.note,
-                       author=current_user, **cell)
+        return render(
+            "playbooks/new.html", "playbooks/_new_form.html", status=422, args=cell, draft=draft, **CHOICES
+        )
+    key = editing.new_key(
+        db.session, cell["language"], cell["touchpoint"], cell["preference"], cell["situation"]
+    )
+    store.create_entry(
+        db.session, key=key, text=form.text, phrases=form.phrases, note=form.note, author=current_user, **cell
+    )
     record(db.session, "playbook_created", target=key, actor=current_user)
     db.session.commit()
     flash(f"Created {key}.", "success")

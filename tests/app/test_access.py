@@ -28,8 +28,7 @@ def test_every_route_declares_who_may_use_it(app: Flask) -> None:
     undeclared = [
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static"
-        and not hasattr(app.view_functions[rule.endpoint], ROLES_ATTRIBUTE)
+        if rule.endpoint != "static" and not hasattr(app.view_functions[rule.endpoint], ROLES_ATTRIBUTE)
     ]
     assert undeclared == []
 
@@ -83,14 +82,18 @@ def test_agent_gets_403_on_admin_pages(client: FlaskClient, make_user) -> None: 
 def test_form_post_without_csrf_token_is_refused(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
     make_user("admin", "boss@example.com")
     login(client, "boss@example.com")
-    response = client.post("/admin/users", data={"email": "x@example.com", "password": "p" * 14, "role": "trainer"})
+    response = client.post(
+        "/admin/users", data={"email": "x@example.com", "password": "p" * 14, "role": "trainer"}
+    )
     assert response.status_code == 400
     assert "security token" in response.get_data(as_text=True)
     with client.application.app_context():
         assert db.session.scalar(select(User).where(User.email == "x@example.com")) is None
 
 
-def test_htmx_post_without_csrf_header_is_refused_and_with_it_accepted(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_htmx_post_without_csrf_header_is_refused_and_with_it_accepted(
+    client: FlaskClient, make_user
+) -> None:  # type: ignore[no-untyped-def]
     make_user("admin", "boss@example.com")
     login(client, "boss@example.com")
     form = {"email": "t@example.com", "password": "a-long-enough-secret", "role": "trainer"}
@@ -105,7 +108,12 @@ def test_login_next_only_follows_local_paths(client: FlaskClient, make_user) -> 
     make_user("admin", "boss@example.com")
     response = client.post(
         "/login",
-        data={"email": "boss@example.com", "password": PASSWORD, "next": "https://evil.example/", "csrf_token": csrf_token(client)},
+        data={
+            "email": "boss@example.com",
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+            "csrf_token": csrf_token(client),
+        },
     )
     assert response.headers["Location"] == "/"
 
@@ -117,7 +125,9 @@ def test_api_without_token_gets_401_json(client: FlaskClient) -> None:
 
 
 def test_api_with_bad_token_gets_401(client: FlaskClient) -> None:
-    response = client.post("/api/v1/classify", json={"text": "hej"}, headers={"Authorization": "Bearer mp_nope"})
+    response = client.post(
+        "/api/v1/classify", json={"text": "hej"}, headers={"Authorization": "Bearer mp_nope"}
+    )
     assert response.status_code == 401
     assert "not valid" in response.get_json()["error"]["message"]
 

@@ -63,30 +63,48 @@ def test_api_live_contact_end_to_end(client: FlaskClient, synced: None, agent_to
         assert db.session.scalars(select(SuggestionEvent)).all()
 
 
-def test_api_errors_are_json_with_the_right_status(client: FlaskClient, synced: None, agent_token: str) -> None:
+def test_api_errors_are_json_with_the_right_status(
+    client: FlaskClient, synced: None, agent_token: str
+) -> None:
     headers = _auth(agent_token)
     assert client.get("/api/v1/interactions/NOPE/assist", headers=headers).status_code == 404
     bad_touchpoint = client.post("/api/v1/interactions", json={"touchpoint": "fax"}, headers=headers)
     assert bad_touchpoint.status_code == 422 and "touchpoint" in bad_touchpoint.get_json()["error"]["message"]
-    not_json = client.post("/api/v1/interactions", data="x", headers={**headers, "Content-Type": "text/plain"})
+    not_json = client.post(
+        "/api/v1/interactions", data="x", headers={**headers, "Content-Type": "text/plain"}
+    )
     assert not_json.status_code == 415
     client.post("/api/v1/interactions", json={"interaction_id": "C-9", "touchpoint": "chat"}, headers=headers)
-    again = client.post("/api/v1/interactions", json={"interaction_id": "C-9", "touchpoint": "chat"}, headers=headers)
+    again = client.post(
+        "/api/v1/interactions", json={"interaction_id": "C-9", "touchpoint": "chat"}, headers=headers
+    )
     assert again.status_code == 409
-    too_long = client.post("/api/v1/interactions/C-9/utterances", json={"speaker": "customer", "text": "x" * 20001},
-                           headers=headers)
+    too_long = client.post(
+        "/api/v1/interactions/C-9/utterances",
+        json={"speaker": "customer", "text": "x" * 20001},
+        headers=headers,
+    )
     assert too_long.status_code == 413
-    bad_speaker = client.post("/api/v1/interactions/C-9/utterances", json={"speaker": "bot", "text": "hi"}, headers=headers)
+    bad_speaker = client.post(
+        "/api/v1/interactions/C-9/utterances", json={"speaker": "bot", "text": "hi"}, headers=headers
+    )
     assert bad_speaker.status_code == 422
 
 
-def test_agent_cannot_open_another_agents_contact(client: FlaskClient, synced: None, agent_token: str,
-                                                  runner: FlaskCliRunner, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_agent_cannot_open_another_agents_contact(
+    client: FlaskClient, synced: None, agent_token: str, runner: FlaskCliRunner, make_user
+) -> None:  # type: ignore[no-untyped-def]
     make_user("agent", "other@example.com", agent_id="A-99")
     other = runner.invoke(args=["create-token", "other@example.com"]).output.strip().splitlines()[-1]
-    client.post("/api/v1/interactions", json={"interaction_id": "C-2", "touchpoint": "chat"}, headers=_auth(agent_token))
+    client.post(
+        "/api/v1/interactions",
+        json={"interaction_id": "C-2", "touchpoint": "chat"},
+        headers=_auth(agent_token),
+    )
     assert client.get("/api/v1/interactions/C-2/assist", headers=_auth(other)).status_code == 404
-    spoof = client.post("/api/v1/interactions", json={"touchpoint": "chat", "agent_id": "A-07"}, headers=_auth(other))
+    spoof = client.post(
+        "/api/v1/interactions", json={"touchpoint": "chat", "agent_id": "A-07"}, headers=_auth(other)
+    )
     assert spoof.status_code == 403
 
 
@@ -100,7 +118,11 @@ def test_assist_page_flow_with_htmx(client: FlaskClient, synced: None, make_user
     external_id = page_url.rstrip("/").split("/")[-1]
     added = client.post(
         f"/assist/{external_id}/utterances",
-        data={"speaker": "customer", "text": "Varför har min räkning höjts med 200 kronor?", "csrf_token": token},
+        data={
+            "speaker": "customer",
+            "text": "Varför har min räkning höjts med 200 kronor?",
+            "csrf_token": token,
+        },
         headers={"HX-Request": "true", "HX-Target": "live-turns", "X-CSRFToken": token},
     )
     assert added.status_code == 200
@@ -112,12 +134,15 @@ def test_assist_page_flow_with_htmx(client: FlaskClient, synced: None, make_user
     assert unchanged.status_code == 204
     full = client.get(f"/assist/{external_id}")
     assert "<html" in full.get_data(as_text=True) and "HX-Request" in full.headers["Vary"]
-    empty = client.post(f"/assist/{external_id}/utterances", data={"speaker": "customer", "text": " ", "csrf_token": token})
+    empty = client.post(
+        f"/assist/{external_id}/utterances", data={"speaker": "customer", "text": " ", "csrf_token": token}
+    )
     assert empty.status_code == 422
 
 
-def test_export_of_synced_playbooks_round_trips_identically(app: Flask, synced: None, runner: FlaskCliRunner,
-                                                             tmp_path: Path) -> None:
+def test_export_of_synced_playbooks_round_trips_identically(
+    app: Flask, synced: None, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     result = runner.invoke(args=["playbooks", "export", str(tmp_path)])
     assert result.exit_code == 0, result.output
     originals = sorted(PLAYBOOKS.glob("*/*.yaml"))

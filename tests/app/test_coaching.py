@@ -10,7 +10,17 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.conftest import csrf_token, login
 
-CONTRACT_KEYS = {"n_interactions", "n_surveys", "nps", "matched", "mismatched", "match_effect", "matrix", "touchpoints", "agents"}
+CONTRACT_KEYS = {
+    "n_interactions",
+    "n_surveys",
+    "nps",
+    "matched",
+    "mismatched",
+    "match_effect",
+    "matrix",
+    "touchpoints",
+    "agents",
+}
 
 
 @pytest.fixture()
@@ -20,7 +30,9 @@ def demo(runner: FlaskCliRunner) -> None:
     assert "4000 interactions" in result.output
 
 
-def test_report_json_follows_the_contract_and_recovers_the_planted_effect(runner: FlaskCliRunner, demo: None) -> None:
+def test_report_json_follows_the_contract_and_recovers_the_planted_effect(
+    runner: FlaskCliRunner, demo: None
+) -> None:
     result = runner.invoke(args=["report", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -33,7 +45,9 @@ def test_report_json_follows_the_contract_and_recovers_the_planted_effect(runner
     assert len(report["matrix"]) == 9
     for agent in report["agents"]:
         assert agent["signal"] in {"above", "below", "within"}
-        assert {"agent_id", "n_interactions", "n_surveys", "match_rate", "nps", "ci_low", "ci_high"} <= set(agent)
+        assert {"agent_id", "n_interactions", "n_surveys", "match_rate", "nps", "ci_low", "ci_high"} <= set(
+            agent
+        )
 
 
 def test_report_filters(runner: FlaskCliRunner, demo: None) -> None:
@@ -41,7 +55,9 @@ def test_report_filters(runner: FlaskCliRunner, demo: None) -> None:
     assert {tp["touchpoint"] for tp in store["touchpoints"]} == {"store"}
     team = json.loads(runner.invoke(args=["report", "--json", "--team", "Malmö 1"]).output)
     assert 0 < team["n_interactions"] < 4000
-    nothing = json.loads(runner.invoke(args=["report", "--json", "--from", "2001-01-01", "--to", "2001-01-31"]).output)
+    nothing = json.loads(
+        runner.invoke(args=["report", "--json", "--from", "2001-01-01", "--to", "2001-01-31"]).output
+    )
     assert nothing["n_interactions"] == 0 and nothing["nps"]["n"] == 0
     bad = runner.invoke(args=["report", "--json", "--from", "yesterday"])
     assert bad.exit_code != 0 and "not a date" in bad.output
@@ -53,7 +69,9 @@ def test_demo_refuses_a_database_that_has_data(runner: FlaskCliRunner, demo: Non
     assert runner.invoke(args=["demo", "--if-empty"]).exit_code == 0
 
 
-def test_lead_sees_own_team_with_filters_in_the_query_string(client: FlaskClient, demo: None, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_lead_sees_own_team_with_filters_in_the_query_string(
+    client: FlaskClient, demo: None, make_user
+) -> None:  # type: ignore[no-untyped-def]
     make_user("lead", "lena@example.com", team="Aarhus 1")
     login(client, "lena@example.com")
     page = client.get("/coaching/?touchpoint=phone")
@@ -72,17 +90,31 @@ def test_agent_page_and_coaching_note(client: FlaskClient, demo: None, make_user
     page = client.get("/coaching/agents/A-01")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
-    for heading in ("Match rate by what the customer wanted", "Natural style and delivered style",
-                    "Conversations to review together", "Coaching notes"):
+    for heading in (
+        "Match rate by what the customer wanted",
+        "Natural style and delivered style",
+        "Conversations to review together",
+        "Coaching notes",
+    ):
         assert heading in body
     token = csrf_token(client, "/coaching/agents/A-01")
-    saved = client.post("/coaching/agents/A-01/notes", data={
-        "csrf_token": token, "body": "Open with a short personal acknowledgement.", "focus_preference": "relational",
-        "follow_up_on": "2030-01-15"})
+    saved = client.post(
+        "/coaching/agents/A-01/notes",
+        data={
+            "csrf_token": token,
+            "body": "Open with a short personal acknowledgement.",
+            "focus_preference": "relational",
+            "follow_up_on": "2030-01-15",
+        },
+    )
     assert saved.status_code == 303
-    assert "Open with a short personal acknowledgement." in client.get("/coaching/agents/A-01").get_data(as_text=True)
+    assert "Open with a short personal acknowledgement." in client.get("/coaching/agents/A-01").get_data(
+        as_text=True
+    )
     empty = client.post("/coaching/agents/A-01/notes", data={"csrf_token": token, "body": " "})
-    assert empty.status_code == 303 and "Write what you agreed" in client.get("/coaching/agents/A-01").get_data(as_text=True)
+    assert empty.status_code == 303 and "Write what you agreed" in client.get(
+        "/coaching/agents/A-01"
+    ).get_data(as_text=True)
 
 
 def test_agent_sees_only_their_own_page(app: Flask, client: FlaskClient, demo: None, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -92,4 +124,6 @@ def test_agent_sees_only_their_own_page(app: Flask, client: FlaskClient, demo: N
     assert client.get("/coaching/agents/A-01").status_code == 200
     assert client.get("/coaching/agents/A-06").status_code == 404
     token = csrf_token(client, "/coaching/agents/A-01")
-    assert client.post("/coaching/agents/A-01/notes", data={"csrf_token": token, "body": "x"}).status_code == 403
+    assert (
+        client.post("/coaching/agents/A-01/notes", data={"csrf_token": token, "body": "x"}).status_code == 403
+    )

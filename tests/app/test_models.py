@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -76,7 +75,9 @@ def test_unknown_label_and_touchpoint_are_refused(app: Flask) -> None:
 def test_timestamps_come_back_as_aware_utc(app: Flask) -> None:
     interaction = _interaction()
     db.session.add(interaction)
-    db.session.add(Survey(interaction=interaction, score=9, responded_at=datetime(2026, 3, 3, 10, tzinfo=UTC)))
+    db.session.add(
+        Survey(interaction=interaction, score=9, responded_at=datetime(2026, 3, 3, 10, tzinfo=UTC))
+    )
     db.session.commit()
     db.session.expire_all()
     survey = db.session.query(Survey).one()

@@ -17,7 +17,9 @@ PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 
 
 @pytest.fixture()
-def agent_page(app: Flask, runner: FlaskCliRunner, full_model_dir: Path, page: Page, live_server: str, make_user) -> Page:  # type: ignore[no-untyped-def]
+def agent_page(
+    app: Flask, runner: FlaskCliRunner, full_model_dir: Path, page: Page, live_server: str, make_user
+) -> Page:  # type: ignore[no-untyped-def]
     app.config.update(MODEL_DIR=str(full_model_dir), PLAYBOOK_DIR=str(PLAYBOOKS))
     assert runner.invoke(args=["playbooks", "sync"]).exit_code == 0
     make_user("agent", "sofie@example.com", agent_id="A-07")
@@ -38,8 +40,10 @@ def _say_as_customer(page: Page, touchpoint: str, text: str) -> None:
 
 
 def _leading(page: Page) -> str:
-    values = {key: float(page.locator(f"#gauge-{key}").get_attribute("value") or 0)
-              for key in ("relational", "action_oriented", "factual")}
+    values = {
+        key: float(page.locator(f"#gauge-{key}").get_attribute("value") or 0)
+        for key in ("relational", "action_oriented", "factual")
+    }
     return max(values, key=values.get)  # type: ignore[arg-type]
 
 
@@ -50,9 +54,15 @@ def _suggestion_languages(page: Page) -> set[str | None]:
     return {suggestions.nth(i).get_attribute("lang") for i in range(suggestions.count())}
 
 
-def test_danish_late_delivery_turns_the_gauge_and_shows_danish_suggestions(agent_page: Page, tmp_path: Path) -> None:
+def test_danish_late_delivery_turns_the_gauge_and_shows_danish_suggestions(
+    agent_page: Page, tmp_path: Path
+) -> None:
     page = agent_page
-    _say_as_customer(page, "phone", "Min pakke skulle være kommet i tirsdags og den er her stadig ikke. Hvornår kommer den?")
+    _say_as_customer(
+        page,
+        "phone",
+        "Min pakke skulle være kommet i tirsdags og den er her stadig ikke. Hvornår kommer den?",
+    )
     assert _leading(page) == "action_oriented"
     assert _suggestion_languages(page) == {"da"}
     expect(page.locator("#live-turns mark.cue").first).to_be_visible()
@@ -65,7 +75,11 @@ def test_danish_late_delivery_turns_the_gauge_and_shows_danish_suggestions(agent
 
 def test_swedish_factual_question_shows_swedish_suggestions(agent_page: Page) -> None:
     page = agent_page
-    _say_as_customer(page, "chat", "Hej! Varför har månadsavgiften höjts från 299 till 349 kronor när jag inte har ändrat något i mitt abonnemang?")
+    _say_as_customer(
+        page,
+        "chat",
+        "Hej! Varför har månadsavgiften höjts från 299 till 349 kronor när jag inte har ändrat något i mitt abonnemang?",
+    )
     assert _leading(page) == "factual"
     assert _suggestion_languages(page) == {"sv"}
     expect(page.locator(".contact-head")).to_contain_text("Chat · sv")

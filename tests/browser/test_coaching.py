@@ -13,7 +13,10 @@ pytestmark = pytest.mark.browser
 
 
 def test_lead_filters_the_overview_opens_an_agent_and_writes_a_note(
-    runner: FlaskCliRunner, page: Page, live_server: str, make_user  # type: ignore[no-untyped-def]
+    runner: FlaskCliRunner,
+    page: Page,
+    live_server: str,
+    make_user,  # type: ignore[no-untyped-def]
 ) -> None:
     assert runner.invoke(args=["demo", "--interactions", "3000", "--seed", "5"]).exit_code == 0
     make_user("lead", "lena@example.com", team="Aarhus 1")
@@ -30,7 +33,9 @@ def test_lead_filters_the_overview_opens_an_agent_and_writes_a_note(
 
     page.get_by_role("link", name="A-01").click()
     expect(page.get_by_role("heading", name="Conversations to review together")).to_be_visible()
-    page.get_by_label("What you agreed").fill("Greet relational customers by name and ask how they are before the fix.")
+    page.get_by_label("What you agreed").fill(
+        "Greet relational customers by name and ask how they are before the fix."
+    )
     page.get_by_label("Follow up on").fill("2030-01-15")
     page.get_by_role("button", name="Save note").click()
     expect(page.get_by_role("status")).to_contain_text("Note saved")

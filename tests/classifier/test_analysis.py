@@ -28,17 +28,30 @@ def test_shift_is_flagged_when_the_late_half_leans_elsewhere() -> None:
 
 
 def test_match_score_is_one_for_identical_and_low_for_opposite() -> None:
-    same = TranscriptAnalysis("da", {"relational": 0.2, "action_oriented": 0.5, "factual": 0.3},
-                              {"relational": 0.2, "action_oriented": 0.5, "factual": 0.3}, (), None)
+    same = TranscriptAnalysis(
+        "da",
+        {"relational": 0.2, "action_oriented": 0.5, "factual": 0.3},
+        {"relational": 0.2, "action_oriented": 0.5, "factual": 0.3},
+        (),
+        None,
+    )
     assert same.match_score == 1.0 and same.matched
-    apart = TranscriptAnalysis("da", {"relational": 0.98, "action_oriented": 0.01, "factual": 0.01},
-                               {"relational": 0.01, "action_oriented": 0.01, "factual": 0.98}, (), None)
+    apart = TranscriptAnalysis(
+        "da",
+        {"relational": 0.98, "action_oriented": 0.01, "factual": 0.01},
+        {"relational": 0.01, "action_oriented": 0.01, "factual": 0.98},
+        (),
+        None,
+    )
     assert apart.match_score is not None and apart.match_score < 0.25 and not apart.matched
 
 
 def test_analyze_returns_every_turn_with_its_own_prediction(sample_classifier: Classifier) -> None:
-    turns = [Turn("customer", "Hvorfor er regningen steget?"), Turn("agent", "Prisen steg fordi rabatten udløb."),
-             Turn("customer", "ok, men hvornår får jeg pengene?")]
+    turns = [
+        Turn("customer", "Hvorfor er regningen steget?"),
+        Turn("agent", "Prisen steg fordi rabatten udløb."),
+        Turn("customer", "ok, men hvornår får jeg pengene?"),
+    ]
     result = analyze(sample_classifier, turns).to_json()
     assert [u["speaker"] for u in result["utterances"]] == ["customer", "agent", "customer"]
     assert result["customer_preference"] in {"relational", "action_oriented", "factual"}

@@ -12,19 +12,32 @@ from classifier.predict import Classifier
 pytestmark = pytest.mark.slow
 
 INVARIANCE = [
-    ("Hej, jeg hedder Karen og min ordre 55123 på 499 kr er ikke kommet endnu, hvornår kommer den?",
-     "Hej, jeg hedder Bjarne og min ordre 80417 på 1.250 kr er ikke kommet endnu, hvornår kommer den?"),
-    ("Varför har min elräkning från Vattenfall ökat med 312 kronor i januari?",
-     "Varför har min elräkning från Fortum ökat med 87 kronor i januari?"),
-    ("Sarah at the Leeds branch was so lovely to my grandad, thank you for treating him like family",
-     "Tom at the Bristol branch was so lovely to my grandad, thank you for treating him like family"),
-    ("Min iPhone 15 er gået i stykker igen, hvad dækker garantien egentlig?",
-     "Min Samsung Galaxy S24 er gået i stykker igen, hvad dækker garantien egentlig?"),
+    (
+        "Hej, jeg hedder Karen og min ordre 55123 på 499 kr er ikke kommet endnu, hvornår kommer den?",
+        "Hej, jeg hedder Bjarne og min ordre 80417 på 1.250 kr er ikke kommet endnu, hvornår kommer den?",
+    ),
+    (
+        "Varför har min elräkning från Vattenfall ökat med 312 kronor i januari?",
+        "Varför har min elräkning från Fortum ökat med 87 kronor i januari?",
+    ),
+    (
+        "Sarah at the Leeds branch was so lovely to my grandad, thank you for treating him like family",
+        "Tom at the Bristol branch was so lovely to my grandad, thank you for treating him like family",
+    ),
+    (
+        "Min iPhone 15 er gået i stykker igen, hvad dækker garantien egentlig?",
+        "Min Samsung Galaxy S24 er gået i stykker igen, hvad dækker garantien egentlig?",
+    ),
 ]
 
 DIRECTION = [
     # (language, base text, addition, preference the addition must pull toward)
-    ("en", "My broadband has been dropping out in the evenings.", " I need this fixed today.", "action_oriented"),
+    (
+        "en",
+        "My broadband has been dropping out in the evenings.",
+        " I need this fixed today.",
+        "action_oriented",
+    ),
     ("en", "My broadband has been dropping out in the evenings.", " Can you explain why?", "factual"),
     ("en", "My broadband has been dropping out in the evenings.", " I felt nobody cared.", "relational"),
     ("da", "Min pakke er ikke kommet.", " Det skal løses i dag.", "action_oriented"),
@@ -91,8 +104,13 @@ MINIMUM = {
 
 
 @pytest.mark.parametrize(("first", "second"), INVARIANCE)
-def test_names_amounts_and_products_do_not_change_the_label(full_classifier: Classifier, first: str, second: str) -> None:
-    assert full_classifier.classify(first, "customer").preference == full_classifier.classify(second, "customer").preference
+def test_names_amounts_and_products_do_not_change_the_label(
+    full_classifier: Classifier, first: str, second: str
+) -> None:
+    assert (
+        full_classifier.classify(first, "customer").preference
+        == full_classifier.classify(second, "customer").preference
+    )
 
 
 @pytest.mark.parametrize(("lang", "base", "addition", "toward"), DIRECTION)
