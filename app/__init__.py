@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.coaching.views import bp as coaching_bp
     from app.followup.views import bp as followup_bp
+    from app.privacy import bp as privacy_bp
     from app.imports import bp as imports_bp
     from app.playbooks import bp as playbooks_bp
 
@@ -84,12 +85,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(playbooks_bp)
     app.register_blueprint(coaching_bp)
     app.register_blueprint(followup_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def _register_commands(app: Flask) -> None:
     from app import commands, demo
     from app.coaching import commands as coaching_commands
+    from app.privacy import commands as privacy_commands
 
     commands.register(app)
     coaching_commands.register(app)
     demo.register(app)
+    privacy_commands.register(app)

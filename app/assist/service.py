@@ -22,6 +22,7 @@ from app.models import (
 )
 from app.playbooks import ranking
 from app.playbooks.store import as_entry
+from app.privacy import pseudonyms
 from app.transcripts.redaction import redact
 from app.vocabulary import PREFERENCES, TOUCHPOINTS
 from classifier import Classifier
@@ -35,13 +36,23 @@ class InteractionError(ValueError):
     """A request about an interaction that cannot be carried out; the message says why."""
 
 
-def customer_for(session: Session, ref: str | None) -> Customer | None:
+def customer_for(
+    session: Session, ref: str | None, *, key: pseudonyms.Key = pseudonyms.CONFIGURED
+) -> Customer | None:
+    """The customer with reference `ref`, created when new.
+
+    With a CUSTOMER_REF_KEY (the current app's, unless `key` is given) the table holds only
+    the keyed hash of `ref`; a row stored raw before the key was configured is re-keyed here.
+    """
     if not ref:
         return None
-    customer = session.scalar(select(Customer).where(Customer.ref == ref))
+    customer = pseudonyms.find_customer(session, ref, key)
+    stored = pseudonyms.stored_ref(ref, key)
     if customer is None:
-        customer = Customer(ref=ref)
+        customer = Customer(ref=stored)
         session.add(customer)
+    elif customer.ref != stored:
+        customer.ref = stored  # stored raw before a key was configured: hash it now
     return customer
 
 

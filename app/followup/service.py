@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from app.models import Agent, Customer, FollowUp, Interaction, PlaybookEntry, Survey, User, utcnow
+from app.models import Agent, FollowUp, Interaction, PlaybookEntry, Survey, User, utcnow
 from app.playbooks.ranking import playbook_language
+from app.privacy import pseudonyms
 from app.transcripts.redaction import redact
 
 DETRACTOR_MAX = 6
@@ -55,7 +56,7 @@ def eligibility(session: Session, customer_ref: str, touchpoint: str, cooldown_d
                 now: datetime | None = None) -> Eligibility:
     """May this customer be asked for a survey now? Caps surveys and respects recent follow-ups."""
     now = now or utcnow()
-    customer = session.scalar(select(Customer).where(Customer.ref == customer_ref))
+    customer = pseudonyms.find_customer(session, customer_ref)  # hashes the ref as customer_for does
     if customer is None:
         return Eligibility(True, "no earlier contacts with this customer")
     last = session.execute(
