@@ -195,4 +195,42 @@ def evaluate(as_json: bool, folds: int, training_dir: Path | None) -> None:
                 click.echo(f"  {side:8} {part:16} {scores['macro_f1']}  ({langs})  ECE {scores['calibration_error']}")
 
 
-COMMANDS = (classify, analyze, train, evaluate)
+@click.command("score-batch")
+@click.option("--input", "input_path", type=click.Path(path_type=Path), required=True,
+              help="Parquet file or folder of utterances: interaction_id, seq, speaker, text.")
+@click.option("--output", "output_path", type=click.Path(path_type=Path), required=True,
+              help="Folder to write, one Parquet part per partition, one row per interaction.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Process workers of the local cluster (default: one per core).")
+@click.option("--scheduler", default=None, help="Address of a running Dask scheduler to use instead.")
+@model_dir_option
+@training_dir_option
+def score_batch_command(
+    input_path: Path,
+    output_path: Path,
+    workers: int | None,
+    scheduler: str | None,
+    model_dir: Path | None,
+    training_dir: Path | None,
+) -> None:
+    """Score a Parquet file of utterances on Dask: one row per interaction (CONTRACTS.md)."""
+    from classifier.batch import BatchError, check_input, score_batch  # Dask loads only when used
+
+    try:
+        check_input(input_path)
+    except BatchError as error:
+        raise click.ClickException(str(error)) from error
+    model_dir, training_dir = _dirs(model_dir, training_dir)
+    ensure_model(model_dir, training_dir)  # trains when missing; workers then load the files
+    try:
+        report = score_batch(input_path, output_path, model_dir, workers=workers, scheduler=scheduler)
+    except BatchError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Scored {report.interactions} interactions ({report.utterances} utterances) in "
+        f"{report.seconds} s on {report.workers} worker(s) → {output_path}",
+        err=True,
+    )
+
+
+COMMANDS = (classify, analyze, train, evaluate, score_batch_command)

@@ -1,0 +1,254 @@
+"""Batch scoring on Dask: utterance rows in, one row per interaction out, Parquet to Parquet."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pa_dataset
+import pyarrow.parquet as pq
+
+from classifier import persistence
+from classifier.analysis import TranscriptAnalysis, combine, turn_weights
+from classifier.labels import LABELS, SIDES
+from classifier.predict import Classifier, probabilities_of
+
+INPUT_COLUMNS = ("interaction_id", "seq", "speaker", "text")
+OUTPUT_SCHEMA = pa.schema(
+    [
+        pa.field("interaction_id", pa.string(), nullable=False),
+        pa.field("customer_preference", pa.string()),
+        *(pa.field(f"customer_p_{label}", pa.float64()) for label in LABELS),
+        pa.field("agent_style", pa.string()),
+        *(pa.field(f"agent_p_{label}", pa.float64()) for label in LABELS),
+        pa.field("match_score", pa.float64()),
+        pa.field("matched", pa.bool_(), nullable=False),
+    ]
+)
+OUTPUT_COLUMNS = tuple(OUTPUT_SCHEMA.names)
+_PANDAS_TYPES = {
+    pa.string(): pd.StringDtype(),
+    pa.float64(): np.dtype("float64"),
+    pa.bool_(): np.dtype("bool"),
+}
+OUTPUT_DTYPES = {field.name: _PANDAS_TYPES[field.type] for field in OUTPUT_SCHEMA}
+
+
+class BatchError(ValueError):
+    """An input that cannot be scored: missing, unreadable, or without the required columns."""
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    utterances: int
+    interactions: int
+    partitions: int
+    workers: int
+    seconds: float
+
+
+def empty_output() -> pd.DataFrame:
+    """The output's explicit schema as an empty frame: the `meta` of the Dask graph."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in OUTPUT_DTYPES.items()})
+
+
+UNDETERMINED = "und"  # BCP 47 "undetermined": batch scoring does not detect languages
+
+
+def turn_probabilities(classifier: Classifier, texts: list[str], side: str) -> np.ndarray:
+    """Per-turn rows exactly as analysis.analyze sees them (evidence-shrunk, rounded).
+
+    One classify_many call for all the texts of a side, without cues: the model runs once,
+    vectorised, and the shrinkage and rounding are the classifier's own, not a copy.
+    """
+    if not texts:
+        return np.empty((0, len(LABELS)))
+    predictions = classifier.classify_many(texts, side, [UNDETERMINED] * len(texts), with_cues=False)
+    return np.array([[p.probabilities[label] for label in LABELS] for p in predictions])
+
+
+def score_frame(df: pd.DataFrame, classifier: Classifier) -> pd.DataFrame:
+    """Score utterance rows into one row per interaction, with exactly OUTPUT_COLUMNS.
+
+    Turns are ordered by `seq` and combined per side as analysis.analyze does (turn_weights,
+    combine, rounding), so the figures equal a single transcript's analysis. Rows whose
+    speaker is not customer/agent or whose text is empty are not turns, as in the parsers.
+    """
+    missing = [name for name in INPUT_COLUMNS if name not in df.columns]
+    if missing:
+        raise BatchError(f"input lacks the column(s): {', '.join(missing)}")
+    frame = pd.DataFrame(
+        {
+            "interaction_id": df["interaction_id"].astype(str).to_numpy(dtype=object),
+            "seq": df["seq"].to_numpy(),
+            "speaker": df["speaker"].astype(str).str.strip().str.lower().to_numpy(dtype=object),
+            "text": df["text"].fillna("").astype(str).str.strip().to_numpy(dtype=object),
+        }
+    ).sort_values(["interaction_id", "seq"], kind="stable")
+    ids = pd.unique(frame["interaction_id"])
+    combined: dict[str, list[dict[str, float] | None]] = {}
+    for side in SIDES:
+        turns = frame[(frame["speaker"] == side) & (frame["text"] != "")]
+        texts: list[str] = turns["text"].tolist()
+        rows = turn_probabilities(classifier, texts, side)
+        owners = turns["interaction_id"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else np.array([], int)
+        ends = np.r_[starts[1:], len(owners)]
+        per_id = {
+            owners[a]: probabilities_of(combine(rows[a:b], turn_weights(texts[a:b])))
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+        }
+        combined[side] = [per_id.get(ident) for ident in ids]
+    records = []
+    for ident, customer, agent in zip(ids, combined["customer"], combined["agent"], strict=True):
+        analysis = TranscriptAnalysis("", customer, agent, (), None)
+        score = analysis.match_score
+        records.append(
+            {
+                "interaction_id": ident,
+                "customer_preference": analysis.customer_preference,
+                **_columns("customer", customer),
+                "agent_style": analysis.agent_style,
+                **_columns("agent", agent),
+                "match_score": np.nan if score is None else score,
+                "matched": analysis.matched,
+            }
+        )
+    out = pd.DataFrame.from_records(records, columns=list(OUTPUT_COLUMNS)) if records else empty_output()
+    return out.astype(OUTPUT_DTYPES)
+
+
+def _columns(side: str, probabilities: dict[str, float] | None) -> dict[str, float]:
+    return {
+        f"{side}_p_{label}": np.nan if probabilities is None else probabilities[label] for label in LABELS
+    }
+
+
+# One Classifier per worker process and model folder: loaded by the first task, reused after.
+_models: dict[str, Classifier] = {}
+
+
+def worker_classifier(model_dir: str) -> Classifier:
+    if model_dir not in _models:
+        _models[model_dir] = Classifier.load(Path(model_dir))
+    return _models[model_dir]
+
+
+def _load_on_worker(model_dir: str) -> str:
+    return worker_classifier(model_dir).version
+
+
+def _score_partition(df: pd.DataFrame, model_dir: str) -> pd.DataFrame:
+    if df.empty:
+        return empty_output()
+    return score_frame(df, worker_classifier(model_dir))
+
+
+def _write_part(df: pd.DataFrame, path: str) -> int:
+    table = pa.Table.from_pandas(df, schema=OUTPUT_SCHEMA, preserve_index=False)
+    pq.write_table(table, path)
+    return table.num_rows
+
+
+def check_input(input_path: Path) -> int:
+    """The input's number of rows, or BatchError naming what is wrong with it."""
+    if not input_path.exists():
+        raise BatchError(f"input {input_path} does not exist")
+    try:
+        source = pa_dataset.dataset(str(input_path), format="parquet")
+        schema = source.schema
+        rows = source.count_rows()
+    except (pa.ArrowException, OSError) as error:
+        raise BatchError(f"input {input_path} is not readable Parquet ({error})") from error
+    missing = [name for name in INPUT_COLUMNS if name not in schema.names]
+    if missing:
+        raise BatchError(
+            f"input {input_path} lacks the column(s) {', '.join(missing)}; "
+            f"required: {', '.join(INPUT_COLUMNS)}"
+        )
+    return rows
+
+
+def score_batch(
+    input_path: Path | str,
+    output_path: Path | str,
+    model_dir: Path | str,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> BatchReport:
+    """Score a Parquet file or folder of utterances on Dask; write a folder of Parquet parts.
+
+    A local cluster of process workers by default, the cluster at `scheduler` otherwise (its
+    workers need this package installed and `model_dir` at the same path).
+    All turns of one interaction are shuffled into one partition before scoring.
+    """
+    # Dask is imported here, not at the top: the other commands should not pay for it.
+    import dask.dataframe as dd
+    from dask import delayed
+    from distributed import Client, LocalCluster, as_completed
+    from tqdm import tqdm
+
+    input_path, output_path, model_dir = Path(input_path), Path(output_path), Path(model_dir).resolve()
+    n_utterances = check_input(input_path)
+    started = time.perf_counter()
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,  # the shuffle logs its start and end as warnings
+        )
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as error:
+            raise BatchError(f"cannot reach the Dask scheduler at {scheduler} ({error})") from error
+    try:
+        n_workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+        # Load the model on every worker before the work starts: one load per process, and
+        # a broken model fails here with its own message instead of inside a task.
+        try:
+            client.run(_load_on_worker, str(model_dir))
+        except persistence.ModelError as error:
+            raise BatchError(str(error)) from error
+        utterances = dd.read_parquet(str(input_path), columns=list(INPUT_COLUMNS))
+        n_parts = max(utterances.npartitions, 4 * n_workers)
+        grouped = utterances.shuffle(on="interaction_id", npartitions=n_parts)
+        scored = grouped.map_partitions(_score_partition, str(model_dir), meta=empty_output())
+        output_path.mkdir(parents=True, exist_ok=True)
+        for stale in output_path.glob("part.*.parquet"):
+            stale.unlink()
+        parts = scored.to_delayed()
+        writes = [
+            delayed(_write_part)(part, str(output_path / f"part.{i:05d}.parquet"))
+            for i, part in enumerate(parts)
+        ]
+        futures = client.compute(writes)
+        interactions = 0
+        with tqdm(
+            total=len(futures), desc="score-batch", unit="part", file=sys.stderr, disable=not progress
+        ) as bar:
+            for future in as_completed(futures):
+                interactions += future.result()
+                bar.update()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return BatchReport(
+        utterances=n_utterances,
+        interactions=interactions,
+        partitions=len(parts),
+        workers=n_workers,
+        seconds=round(time.perf_counter() - started, 3),
+    )

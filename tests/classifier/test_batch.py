@@ -1,0 +1,196 @@
+"""Batch scoring on a real local Dask cluster equals single-process scoring of the same rows."""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from distributed import LocalCluster
+
+from classifier import dataset
+from classifier.analysis import analyze
+from classifier.batch import OUTPUT_COLUMNS, OUTPUT_SCHEMA, score_batch, score_frame
+from classifier.cli import score_batch_command
+from classifier.labels import LABELS, SIDES
+from classifier.predict import Classifier
+from classifier.transcript import Turn
+from tests.conftest import SAMPLE_TRAINING
+
+
+@pytest.fixture(scope="module")
+def utterances() -> pd.DataFrame:
+    """60 interactions of 1–9 turns from the sample texts, rows shuffled; some one-sided."""
+    data = dataset.load(SAMPLE_TRAINING)
+    texts = {side: data.side(side)["text"].tolist() for side in SIDES}
+    rng = random.Random(11)
+    rows = []
+    for number in range(60):
+        turns = rng.randint(1, 9)
+        for seq in range(turns):
+            if number % 10 == 0:
+                speaker = "customer"  # only customer turns
+            elif number % 10 == 1:
+                speaker = "agent"  # only agent turns
+            else:
+                speaker = SIDES[seq % 2]
+            rows.append((f"ix-{number:03d}", seq * 10, speaker, rng.choice(texts[speaker])))
+    frame = pd.DataFrame(rows, columns=["interaction_id", "seq", "speaker", "text"])
+    return frame.sample(frac=1.0, random_state=5).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def input_folder(utterances: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three files, so the turns of one interaction start out in different partitions."""
+    folder = tmp_path_factory.mktemp("utterances")
+    for number, start in enumerate(range(0, len(utterances), len(utterances) // 3 + 1)):
+        part = utterances.iloc[start : start + len(utterances) // 3 + 1]
+        part.to_parquet(folder / f"utterances-{number}.parquet", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+    ) as local:
+        yield local
+
+
+def _expected(classifier: Classifier, utterances: pd.DataFrame) -> dict[str, object]:
+    """What the single-transcript analysis says, interaction by interaction."""
+    out = {}
+    for ident, rows in utterances.groupby("interaction_id"):
+        ordered = rows.sort_values("seq")
+        turns = [Turn(row.speaker, row.text) for row in ordered.itertuples()]
+        out[str(ident)] = analyze(classifier, turns, lang="en")
+    return out
+
+
+def _assert_same(actual: pd.DataFrame, expected: dict[str, object]) -> None:
+    assert sorted(actual["interaction_id"]) == sorted(expected)
+    for row in actual.to_dict("records"):
+        analysis = expected[row["interaction_id"]]
+        assert _value(row["customer_preference"]) == analysis.customer_preference
+        assert _value(row["agent_style"]) == analysis.agent_style
+        assert row["matched"] == analysis.matched
+        for side, probabilities in (
+            ("customer", analysis.customer_probabilities),
+            ("agent", analysis.agent_probabilities),
+        ):
+            for label in LABELS:
+                got = row[f"{side}_p_{label}"]
+                if probabilities is None:
+                    assert math.isnan(got)
+                else:
+                    assert got == pytest.approx(probabilities[label], abs=1e-9)
+        if analysis.match_score is None:
+            assert math.isnan(row["match_score"])
+        else:
+            assert row["match_score"] == pytest.approx(analysis.match_score, abs=1e-9)
+
+
+def _value(cell: object) -> object:
+    return None if cell is pd.NA or cell is None else cell
+
+
+def test_score_frame_equals_transcript_analysis(
+    sample_classifier: Classifier, utterances: pd.DataFrame
+) -> None:
+    scored = score_frame(utterances, sample_classifier)
+    assert tuple(scored.columns) == OUTPUT_COLUMNS
+    assert len(scored) == utterances["interaction_id"].nunique()
+    _assert_same(scored, _expected(sample_classifier, utterances))
+
+
+def test_one_sided_interactions_have_empty_other_side(sample_classifier: Classifier) -> None:
+    rows = pd.DataFrame(
+        {
+            "interaction_id": ["c", "c", "a"],
+            "seq": [2, 1, 1],
+            "speaker": ["customer", "customer", "agent"],
+            "text": [
+                "Can you just fix it today?",
+                "Hi there, I hope you are well",
+                "I will send the form now.",
+            ],
+        }
+    )
+    scored = score_frame(rows, sample_classifier).set_index("interaction_id")
+    customer_only, agent_only = scored.loc["c"], scored.loc["a"]
+    assert customer_only["customer_preference"] in LABELS
+    assert customer_only["agent_style"] is pd.NA
+    assert all(math.isnan(customer_only[f"agent_p_{label}"]) for label in LABELS)
+    assert math.isnan(customer_only["match_score"]) and not customer_only["matched"]
+    assert agent_only["customer_preference"] is pd.NA and agent_only["agent_style"] in LABELS
+
+
+def test_score_batch_on_a_local_cluster_equals_single_process(
+    sample_model_dir: Path,
+    sample_classifier: Classifier,
+    utterances: pd.DataFrame,
+    input_folder: Path,
+    cluster: LocalCluster,
+    tmp_path: Path,
+) -> None:
+    report = score_batch(
+        input_folder,
+        tmp_path / "scored",
+        sample_model_dir,
+        scheduler=cluster.scheduler_address,
+        progress=False,
+    )
+    assert (report.utterances, report.interactions, report.workers) == (len(utterances), 60, 2)
+    parts = sorted((tmp_path / "scored").glob("part.*.parquet"))
+    assert parts and all(pq.read_schema(part).remove_metadata() == OUTPUT_SCHEMA for part in parts)
+    written = pd.read_parquet(tmp_path / "scored")
+    assert tuple(written.columns) == OUTPUT_COLUMNS
+    _assert_same(written, _expected(sample_classifier, utterances))
+    single = score_frame(utterances, sample_classifier).sort_values("interaction_id").reset_index(drop=True)
+    together = written.sort_values("interaction_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(together, single, check_exact=False, atol=1e-9, rtol=0)
+
+
+def test_cli_scores_on_its_own_local_cluster(
+    sample_model_dir: Path, input_folder: Path, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        score_batch_command,
+        [
+            "--input",
+            str(input_folder),
+            "--output",
+            str(tmp_path / "out"),
+            "--workers",
+            "1",
+            "--model-dir",
+            str(sample_model_dir),
+            "--training-data",
+            str(SAMPLE_TRAINING),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Scored 60 interactions" in result.stderr
+    assert len(pd.read_parquet(tmp_path / "out")) == 60
+
+
+def test_cli_names_what_is_wrong_with_the_input(sample_model_dir: Path, tmp_path: Path) -> None:
+    cli = CliRunner()
+    options = ["--output", str(tmp_path / "out"), "--model-dir", str(sample_model_dir)]
+
+    missing = cli.invoke(score_batch_command, ["--input", str(tmp_path / "nowhere.parquet"), *options])
+    assert missing.exit_code == 1 and "does not exist" in missing.stderr
+
+    pd.DataFrame({"interaction_id": ["x"], "words": ["hi"]}).to_parquet(tmp_path / "bad.parquet")
+    columns = cli.invoke(score_batch_command, ["--input", str(tmp_path / "bad.parquet"), *options])
+    assert columns.exit_code == 1 and "seq, speaker, text" in columns.stderr
+
+    (tmp_path / "junk.parquet").write_text("not parquet at all")
+    junk = cli.invoke(score_batch_command, ["--input", str(tmp_path / "junk.parquet"), *options])
+    assert junk.exit_code == 1 and "not readable Parquet" in junk.stderr
