@@ -180,7 +180,7 @@ def generate(
                 "agent_p_relational": p_agent[0],
                 "agent_p_action_oriented": p_agent[1],
                 "agent_p_factual": p_agent[2],
-                "match_score": round(float(np.sqrt(p_customer * p_agent).sum()), 4),
+                "match_score": min(1.0, round(float(np.sqrt(p_customer * p_agent).sum()), 4)),
                 "matched": matched,
                 "preference_shift": False,
                 "label_source": "provided",

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,7 +96,10 @@ def add_utterance(
         interaction.language = classifier.language.detect(clean)
     prediction = classifier.classify(clean, speaker, interaction.language)
     for _attempt in range(5):  # two clients posting at once: the unique (interaction, seq) decides
-        seq = (session.scalar(select(func.max(Utterance.seq)).where(Utterance.interaction_id == interaction.id)) or 0) + 1
+        seq = (
+            session.scalar(select(func.max(Utterance.seq)).where(Utterance.interaction_id == interaction.id))
+            or 0
+        ) + 1
         utterance = Utterance(
             interaction_id=interaction.id,
             seq=seq,
@@ -116,7 +119,10 @@ def add_utterance(
         break
     else:
         raise InteractionError("could not store the utterance: too many simultaneous writers")
-    session.refresh(interaction, ["utterances"])
+    if "utterances" in inspect(interaction).unloaded:
+        interaction.utterances  # noqa: B018  (loads the list, the new turn included: it is flushed)
+    elif utterance not in interaction.utterances:
+        interaction.utterances.append(utterance)  # no reload of every earlier turn
     refresh_labels(interaction)
     return utterance, prediction
 
@@ -129,8 +135,10 @@ def refresh_labels(interaction: Interaction) -> None:
     """Combine the stored per-turn probabilities into the interaction's labels."""
     if interaction.label_source == "provided":
         return
-    by_side = {side: [u for u in interaction.utterances if u.speaker == side and u.p_relational is not None]
-               for side in ("customer", "agent")}
+    by_side = {
+        side: [u for u in interaction.utterances if u.speaker == side and u.p_relational is not None]
+        for side in ("customer", "agent")
+    }
     combined: dict[str, dict[str, float] | None] = {}
     for side, turns in by_side.items():
         if not turns:
@@ -145,7 +153,9 @@ def refresh_labels(interaction: Interaction) -> None:
         interaction.customer_p_action_oriented = customer["action_oriented"]
         interaction.customer_p_factual = customer["factual"]
         turns = by_side["customer"]
-        interaction.preference_shift = detect_shift(_rows(turns), turn_weights([u.text or "" for u in turns])) is not None
+        interaction.preference_shift = (
+            detect_shift(_rows(turns), turn_weights([u.text or "" for u in turns])) is not None
+        )
     if agent:
         interaction.agent_style = max(PREFERENCES, key=lambda k: agent[k])
         interaction.agent_p_relational = agent["relational"]
@@ -171,8 +181,13 @@ class AssistState:
     def to_json(self) -> dict[str, Any]:
         i = self.interaction
         agent_probabilities = (
-            None if i.agent_style is None else
-            {"relational": i.agent_p_relational, "action_oriented": i.agent_p_action_oriented, "factual": i.agent_p_factual}
+            None
+            if i.agent_style is None
+            else {
+                "relational": i.agent_p_relational,
+                "action_oriented": i.agent_p_action_oriented,
+                "factual": i.agent_p_factual,
+            }
         )
         return {
             "interaction_id": i.external_id,
@@ -202,16 +217,26 @@ class AssistState:
         }
 
 
-def assist_state(session: Session, interaction: Interaction, classifier: Classifier, *, record_shown: bool = True) -> AssistState:
+def assist_state(
+    session: Session,
+    interaction: Interaction,
+    classifier: Classifier,
+    *,
+    record_shown: bool = True,
+    known: dict[int, Prediction] | None = None,
+) -> AssistState:
+    """The panel's state; `known` holds predictions (with cues) already made for some turns."""
     utterances = list(interaction.utterances)
     customer_turns = [u for u in utterances if u.speaker == "customer" and u.text]
     recent = customer_turns[-RECENT_CUSTOMER_TURNS:]
     recent_text = " ".join(u.text or "" for u in recent)
-    turn_cues: dict[int, list[dict[str, Any]]] = {}
-    if recent:
-        predictions = classifier.classify_many([u.text or "" for u in recent], "customer", [interaction.language] * len(recent))
-        for utterance, prediction in zip(recent, predictions, strict=True):
-            turn_cues[utterance.id] = [cue.to_json() for cue in prediction.cues]
+    known = dict(known or {})
+    missing = [u for u in recent if u.id not in known]
+    if missing:
+        texts = [u.text or "" for u in missing]
+        predictions = classifier.classify_many(texts, "customer", [interaction.language] * len(missing))
+        known.update(zip((u.id for u in missing), predictions, strict=True))
+    turn_cues = {u.id: [cue.to_json() for cue in known[u.id].cues] for u in recent}
     probabilities = None
     if interaction.customer_preference is not None:
         probabilities = {
@@ -242,7 +267,9 @@ def assist_state(session: Session, interaction: Interaction, classifier: Classif
     shift = None
     if interaction.preference_shift and len(customer_turns) >= 4:
         middle = len(customer_turns) // 2
-        early = combine(_rows(customer_turns[:middle]), turn_weights([u.text or "" for u in customer_turns[:middle]]))
+        early = combine(
+            _rows(customer_turns[:middle]), turn_weights([u.text or "" for u in customer_turns[:middle]])
+        )
         shift = (PREFERENCES[int(early.argmax())], interaction.customer_preference or "")
     history: list[Interaction] = []
     if interaction.customer_id is not None:
@@ -256,15 +283,22 @@ def assist_state(session: Session, interaction: Interaction, classifier: Classif
         )
     cues = [cue for u in recent for cue in turn_cues.get(u.id, [])]
     cues.sort(key=lambda cue: -cue["weight"])
-    return AssistState(interaction, probabilities, cues[:8], turn_cues, situation, suggestions, shift, history)
+    return AssistState(
+        interaction, probabilities, cues[:8], turn_cues, situation, suggestions, shift, history
+    )
 
 
 def record_suggestions_shown(session: Session, interaction: Interaction, keys: list[str], rows: Any) -> None:
     ids = [row.id for row in rows if row.key in keys]
     if not ids:
         return
-    known = set(session.scalars(select(SuggestionEvent.entry_id).where(
-        SuggestionEvent.interaction_id == interaction.id, SuggestionEvent.entry_id.in_(ids))))
+    known = set(
+        session.scalars(
+            select(SuggestionEvent.entry_id).where(
+                SuggestionEvent.interaction_id == interaction.id, SuggestionEvent.entry_id.in_(ids)
+            )
+        )
+    )
     for entry_id in ids:
         if entry_id not in known:
             session.add(SuggestionEvent(interaction_id=interaction.id, entry_id=entry_id))
@@ -274,8 +308,11 @@ def mark_suggestion_used(session: Session, interaction: Interaction, entry_key: 
     entry = session.scalar(select(PlaybookEntry).where(PlaybookEntry.key == entry_key))
     if entry is None:
         raise InteractionError(f"no playbook entry {entry_key}")
-    event = session.scalar(select(SuggestionEvent).where(
-        SuggestionEvent.interaction_id == interaction.id, SuggestionEvent.entry_id == entry.id))
+    event = session.scalar(
+        select(SuggestionEvent).where(
+            SuggestionEvent.interaction_id == interaction.id, SuggestionEvent.entry_id == entry.id
+        )
+    )
     if event is None:
         event = SuggestionEvent(interaction_id=interaction.id, entry_id=entry.id)
         session.add(event)

@@ -9,8 +9,8 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from app.coaching import stats
-from app.coaching.queries import Filters, aggregated
+from app.coaching import queries, stats
+from app.coaching.queries import Filters
 from app.extensions import db
 from app.vocabulary import TOUCHPOINTS
 
@@ -35,7 +35,7 @@ def report(
     as_json: bool, date_from: date | None, date_to: date | None, team: str | None, touchpoint: str | None
 ) -> None:
     """NPS, matched vs mismatched, adjusted match effect, matrix, touchpoints and agents."""
-    figures = stats.report(aggregated(db.session, Filters(date_from, date_to, team, touchpoint)))
+    figures = queries.report(db.session, Filters(date_from, date_to, team, touchpoint))
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False))
         return

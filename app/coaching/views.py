@@ -12,8 +12,8 @@ from app.assist.highlight import segments
 from app.audit import record
 from app.auth.roles import roles_required
 from app.classification import get_classifier
-from app.coaching import access, charts, sessions, stats
-from app.coaching.queries import Filters, aggregated
+from app.coaching import access, charts, queries, sessions, stats
+from app.coaching.queries import Filters
 from app.extensions import db
 from app.hypermedia import redirect_to, render
 from app.models import Team
@@ -41,7 +41,7 @@ def overview() -> Response:
         return redirect(url_for("coaching.agent", agent_id=current_user.agent.external_id))  # type: ignore[return-value]
     team = access.team_scope(db.session, current_user, request.args.get("team") or None)
     filters = _filters(team)
-    figures = stats.report(aggregated(db.session, filters))
+    figures = queries.report(db.session, filters)
     return render(
         "coaching/overview.html",
         "coaching/_overview.html",
@@ -70,8 +70,8 @@ def _team_names() -> list[str]:
 def agent(agent_id: str) -> Response:
     person = access.visible_agent(db.session, current_user, agent_id)
     # The agent's own figures, and their row in the team's report (the funnel compares with the team).
-    figures = stats.report(aggregated(db.session, _filters(None, agent_id)))
-    team = stats.report(aggregated(db.session, _filters(person.team.name if person.team else None)))
+    figures = queries.report(db.session, _filters(None, agent_id))
+    team = queries.report(db.session, _filters(person.team.name if person.team else None))
     row = next((a for a in team["agents"] if a["agent_id"] == agent_id), None)
     rates = row["match_rate_by_preference"] if row else {p: None for p in PREFERENCES}
     weakest = sessions.weakest(rates)
