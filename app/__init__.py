@@ -65,12 +65,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.assist import bp as assist_bp
+    from app.audit_log import bp as audit_log_bp
     from app.auth import bp as auth_bp
     from app.coaching.views import bp as coaching_bp
     from app.followup.views import bp as followup_bp
-    from app.privacy import bp as privacy_bp
     from app.imports import bp as imports_bp
     from app.playbooks import bp as playbooks_bp
+    from app.privacy import bp as privacy_bp
 
     errors.register(app)
     navigation.register(app)
@@ -86,14 +87,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(coaching_bp)
     app.register_blueprint(followup_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(audit_log_bp)
 
 
 def _register_commands(app: Flask) -> None:
-    from app import commands, demo
+    from app import backup, commands, demo
     from app.coaching import commands as coaching_commands
     from app.privacy import commands as privacy_commands
 
     commands.register(app)
     coaching_commands.register(app)
     demo.register(app)
+    backup.register(app)
     privacy_commands.register(app)

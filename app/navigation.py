@@ -38,6 +38,7 @@ NAVIGATION = (
     ),
     NavItem("imports.index", "Imports", ("lead",), "Load interactions and surveys from other systems."),
     NavItem("admin.users", "Users", ("admin",), "Accounts, roles and API tokens."),
+    NavItem("audit_log.index", "Audit log", ("admin",), "Who did what and when; filter and export as CSV."),
     NavItem("privacy.overview", "Privacy", ("admin",), "What is stored, retention, erasure and its log."),
 )
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
+USER = "bench-agent@example.com"
+PASSWORD = "bench password 123"
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class Server:
     url: str
     token: str
     env: dict[str, str]
+    pid: int = 0  # the gunicorn master
+    user: str = USER
+    password: str = PASSWORD
 
 
 def _free_port() -> int:
@@ -32,12 +37,30 @@ def _free_port() -> int:
 
 
 def _run(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    done = subprocess.run([str(BIN / "matchpoint"), *args], env=env, input=stdin, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(BIN / "matchpoint"), *args], env=env, input=stdin, capture_output=True, text=True, check=True
+    )
     return done.stdout
 
 
+def _fresh_postgres(database_url: str) -> None:
+    """Drop and recreate the PostgreSQL database named in the URL, so every run starts empty."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{url.database}"')
+
+
 @contextmanager
-def running(workers: int = 2, database_url: str | None = None, model_dir: Path | None = None) -> Iterator[Server]:
+def running(workers: int = 2, database_url: str | None = None, model_dir: Path | None = None,
+            cpus: str | None = None) -> Iterator[Server]:
+    """A gunicorn server with `workers` sync workers; `cpus` pins it with taskset (e.g. "0")."""
+    if database_url and database_url.startswith("postgresql"):
+        _fresh_postgres(database_url)
     with tempfile.TemporaryDirectory() as folder:
         env = {
             **os.environ,
@@ -50,12 +73,13 @@ def running(workers: int = 2, database_url: str | None = None, model_dir: Path |
         _run(["playbooks", "sync"], env)
         if not (Path(env["MATCHPOINT_MODEL_DIR"]) / "matchpoint.skops").exists():
             _run(["train"], env)
-        _run(["create-user", "bench-agent@example.com", "--role", "agent", "--team", "Bench", "--agent-id", "A-B1"],
-             env, stdin="bench password 123\n")
-        token = _run(["create-token", "bench-agent@example.com"], env).strip().splitlines()[-1]
+        _run(["create-user", USER, "--role", "agent", "--team", "Bench", "--agent-id", "A-B1"],
+             env, stdin=f"{PASSWORD}\n")
+        token = _run(["create-token", USER], env).strip().splitlines()[-1]
         port = _free_port()
+        pin = ["taskset", "-c", cpus] if cpus else []
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
+            [*pin, str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
              "-b", f"127.0.0.1:{port}", "app:create_app()"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -67,7 +91,7 @@ def running(workers: int = 2, database_url: str | None = None, model_dir: Path |
                     break
                 except OSError:
                     time.sleep(0.1)
-            yield Server(url, token, env)
+            yield Server(url, token, env, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -110,7 +110,7 @@ def parse_vtt(content: str) -> list[Turn]:
                 continue
             raise TranscriptError(f"line {number}: cue text without a <v Speaker> voice tag")
         for name, text in voices:
-            speaker = speaker_of(name.split()[0]) or speaker_of(name)
+            speaker = speaker_of((name.split() or [""])[0]) or speaker_of(name)
             if speaker is None:
                 raise TranscriptError(
                     f"line {number}: voice '{name}' is neither a customer nor an agent name"
@@ -129,6 +129,8 @@ def parse_json(content: str) -> list[Turn]:
         data = json.loads(content)
     except json.JSONDecodeError as error:
         raise TranscriptError(f"line {error.lineno}: not valid JSON ({error.msg})") from error
+    except RecursionError as error:  # json's parser gives up on absurdly deep nesting
+        raise TranscriptError("line 1: the JSON is nested too deeply") from error
     utterances = data.get("utterances") if isinstance(data, dict) else data
     if not isinstance(utterances, list):
         raise TranscriptError("JSON transcript needs an 'utterances' list")

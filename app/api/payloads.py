@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, request
 
 from app.errors import ApiError
+from app.imports.service import unstorable_text
 
 
 def json_body() -> dict[str, Any]:
@@ -28,6 +29,9 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = True) -> str
         raise ApiError(422, f"'{name}' must be a string.")
     if required and not value.strip():
         raise ApiError(422, f"'{name}' must not be empty.")
+    unstorable = unstorable_text(value)
+    if unstorable:
+        raise ApiError(422, f"'{name}' {unstorable}.")
     limit = current_app.config["MAX_TEXT_CHARS"]
     if len(value) > limit:
         raise ApiError(413, f"'{name}' has {len(value)} characters; the limit is {limit}.")

@@ -16,6 +16,7 @@ from app.classification import get_classifier
 from app.errors import ApiError
 from app.extensions import csrf, db, limiter
 from app.followup import service as followup
+from app.imports.service import unstorable_text
 from app.models import Interaction
 from app.vocabulary import CONTENT_LANGUAGES, SPEAKERS, TOUCHPOINTS
 
@@ -48,6 +49,8 @@ def openapi() -> Response:
 
 
 def _interaction_or_404(external_id: str) -> Interaction:
+    if unstorable_text(external_id):  # no stored id holds a NUL or a lone surrogate
+        raise ApiError(404, "No interaction with such an id.")
     interaction = access.find_interaction(db.session, api_user(), external_id)
     if interaction is None:
         raise ApiError(404, f"No interaction '{external_id}' that you may see.")
@@ -105,11 +108,11 @@ def utterances_create(external_id: str) -> tuple[Response, int]:
     text = text_field(body, "text")
     classifier = get_classifier()
     try:
-        add_utterance(db.session, interaction, speaker or "customer", text or "", classifier)
+        utterance, prediction = add_utterance(db.session, interaction, speaker or "customer", text or "", classifier)
     except InteractionError as error:
         db.session.rollback()
         raise ApiError(409, str(error)) from error
-    state = assist_state(db.session, interaction, classifier)
+    state = assist_state(db.session, interaction, classifier, known={utterance.id: prediction})
     db.session.commit()
     return jsonify(state.to_json()), 201
 
@@ -130,7 +133,12 @@ def _timestamp(value: object, name: str) -> datetime:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as error:
         raise ApiError(422, f"'{name}' is not an ISO 8601 timestamp: {value!r}.") from error
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # naive means UTC
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # naive means UTC
+    try:
+        parsed.astimezone(UTC)  # stored as UTC: 9999-12-31T23:59:59-01:00 has no such moment
+    except OverflowError as error:
+        raise ApiError(422, f"'{name}' lies outside the years 1-9999 in UTC: {value!r}.") from error
+    return parsed
 
 
 @bp.post("/surveys")
@@ -162,6 +170,9 @@ def survey_eligibility() -> Response:
     touchpoint = request.args.get("touchpoint", "")
     if not customer_ref:
         raise ApiError(422, "Give 'customer_ref' in the query string.")
+    unstorable = unstorable_text(customer_ref)
+    if unstorable:
+        raise ApiError(422, f"'customer_ref' {unstorable}.")
     if touchpoint not in TOUCHPOINTS:
         raise ApiError(422, f"'touchpoint' must be one of {', '.join(TOUCHPOINTS)}.")
     answer = followup.eligibility(

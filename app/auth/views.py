@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
@@ -47,6 +48,7 @@ def login_submit() -> str | Response | tuple[str, int]:
         db.session.commit()
         flash(result.message, "error")
         return render_template("auth/login.html", email=email, next=request.form.get("next", "")), 401
+    session.permanent = True  # the cookie expires after SESSION_HOURS, not only when the browser closes
     login_user(result.user)
     record(db.session, "login", target=result.user.email, actor=result.user)
     db.session.commit()

@@ -79,9 +79,10 @@ def from_contact_lens(data: Mapping[str, Any]) -> list[UtteranceDict]:
     segments = data.get("Transcript") if isinstance(data, Mapping) else None
     if not isinstance(segments, list):
         raise AdapterError("Contact Lens output needs a 'Transcript' list")
+    participants = data.get("Participants")
     roles = {
         str(p.get("ParticipantId")): str(p.get("ParticipantRole", ""))
-        for p in data.get("Participants") or []
+        for p in (participants if isinstance(participants, list) else [])
         if isinstance(p, Mapping)
     }
     utterances = []
@@ -139,7 +140,8 @@ def _from_items(results: Mapping[str, Any], agent_label: str) -> list[UtteranceD
     for segment in segments if isinstance(segments, list) else []:
         if not isinstance(segment, Mapping):
             continue
-        for item in segment.get("items") or []:
+        words = segment.get("items")
+        for item in words if isinstance(words, list) else []:
             if not isinstance(item, Mapping):
                 continue
             label = item.get("speaker_label") or segment.get("speaker_label")

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.assist.service import customer_for, refresh_labels
@@ -31,6 +31,7 @@ KINDS = ("interactions", "surveys")
 SURVEY_FIELDS = ("interaction_id", "score", "responded_at", "comment")
 REQUIRED_SURVEY_FIELDS = ("interaction_id", "score", "responded_at")
 DEFAULT_MAX_TEXT_CHARS = 20_000
+IMPORT_LOCK_KEY = 0x4D50494D  # PostgreSQL advisory lock that serialises imports ("MPIM")
 CHUNK = 200  # rows written (and interactions looked up) per round trip
 # Column widths of the tables these values land in.
 _LIMITS = {
@@ -111,12 +112,31 @@ def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
         yield items[start : start + CHUNK]
 
 
+def unstorable_text(value: object) -> str | None:
+    """What makes a decoded value's text impossible to store (a NUL, a lone surrogate), or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "contains a NUL character (\\u0000), which text cannot hold"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains an unpaired surrogate (such as \\ud800), which is not valid text"
+        return None
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return next((problem for item in items if (problem := unstorable_text(item))), None)
+
+
 def parse_timestamp(value: object) -> datetime:
     """ISO 8601 to an aware datetime; a naive timestamp is UTC. ValueError if it is not one."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError(value)
     parsed = datetime.fromisoformat(value.strip())
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    try:
+        parsed.astimezone(UTC)  # stored as UTC: 9999-12-31T23:59-01:00 has no such moment
+    except OverflowError as error:
+        raise ValueError(value) from error
+    return parsed
 
 
 # ---------------------------------------------------------------------------- interactions
@@ -220,8 +240,13 @@ def parse_interaction_line(
         data = json.loads(line)
     except json.JSONDecodeError as error:
         return None, [Problem(number, f"not valid JSON ({error.msg} at column {error.colno})")]
+    except RecursionError:
+        return None, [Problem(number, "not valid JSON (nested too deeply)")]
     if not isinstance(data, dict):
         return None, [Problem(number, "must be a JSON object, one interaction per line")]
+    unstorable = unstorable_text(data)
+    if unstorable:
+        return None, [Problem(number, unstorable)]
     problems: list[str] = []
     interaction_id = _text_value(data, "interaction_id", problems, required=True)
     agent_id = _text_value(data, "agent_id", problems, required=True)
@@ -312,9 +337,20 @@ def import_interactions(
     return report
 
 
+def _take_import_lock(session: Session) -> None:
+    """Make imports wait for each other until commit, so that two imports of one file cannot
+    both decide a row is new: the second then sees the first one's rows and updates them."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
+    elif dialect == "sqlite":  # a write statement takes SQLite's one write lock (matching no row)
+        session.execute(text("UPDATE audit_events SET id = id WHERE 0 = 1"))
+
+
 def _write_interactions(
     session: Session, rows: list[InteractionRow], classifier: Classifier, report: ImportReport
 ) -> None:
+    _take_import_lock(session)
     agents: dict[str, Agent] = {}
     teams: dict[str, Team] = {}
     for chunk in _chunks(rows):
@@ -535,6 +571,9 @@ def _survey_problems(
         shown = values["responded_at"] or "(empty)"
         problems.append(f"responded_at '{shown}' is not an ISO 8601 timestamp ({_TIMESTAMP_EXAMPLE})")
     comment = values.get("comment") or ""
+    unstorable = unstorable_text(list(values.values()))
+    if unstorable:
+        problems.append(unstorable)
     if len(comment) > max_text_chars:
         problems.append(f"comment has {len(comment)} characters; the limit is {max_text_chars}")
     return score, responded_at, problems
@@ -615,7 +654,7 @@ def _read_surveys(
         row = None
         if not messages and score is not None and responded_at is not None:
             row = SurveyRow(line, interaction_id, score, responded_at, values.get("comment") or None)
-        if interaction_id and earlier == line:
+        if interaction_id and earlier == line and not unstorable_text(interaction_id):
             waiting.append((line, interaction_id, row))
         if len(waiting) >= CHUNK:
             _check_interactions(session, waiting, known, report, valid)
@@ -650,6 +689,7 @@ def _check_interactions(
 def _write_surveys(
     session: Session, rows: list[SurveyRow], known: dict[str, int], report: ImportReport
 ) -> None:
+    _take_import_lock(session)
     for chunk in _chunks(rows):
         ids = [known[row.interaction_id] for row in chunk]
         existing = {

@@ -56,9 +56,21 @@ def _email(text: str) -> Iterable[Finding]:
 
 
 def _iban(text: str) -> Iterable[Finding]:
-    for match in _IBAN.finditer(text):
-        if iban.is_valid(match.group()):
-            yield Finding(match.start(), match.end(), "[IBAN]")
+    # The pattern is greedy: a number or capitalised word after the IBAN joins the match, so
+    # each candidate start is tried with the longest valid IBAN that ends at a word boundary.
+    position = 0
+    while (match := _IBAN.search(text, position)) is not None:
+        end = match.end()
+        while end - match.start() >= 14:
+            if not text[end - 1].isspace() and not text[end : end + 1].isalnum() and iban.is_valid(
+                text[match.start() : end]
+            ):
+                yield Finding(match.start(), end, "[IBAN]")
+                break
+            end -= 1
+        else:
+            end = match.start() + 1
+        position = end
 
 
 def _card(text: str) -> Iterable[Finding]:
@@ -139,6 +151,15 @@ def findings(text: str) -> list[Finding]:
 
 def redact(text: str) -> str:
     """Replace personal data with typed placeholders such as [EMAIL] or [NATIONAL_ID]."""
+    for _ in range(4):  # a placeholder can expose what its neighbour hid (digits after a card)
+        redacted = _redact_once(text)
+        if redacted == text:
+            break
+        text = redacted
+    return text
+
+
+def _redact_once(text: str) -> str:
     if not text:
         return text
     parts = []

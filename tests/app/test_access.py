@@ -143,3 +143,10 @@ def test_healthz_answers_without_login(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["database"] == "ok"
+
+
+def test_login_session_expires_after_the_configured_hours(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("admin", "boss@example.com")
+    response = login(client, "boss@example.com")
+    cookie = response.headers["Set-Cookie"]
+    assert "Expires=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
