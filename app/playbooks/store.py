@@ -38,19 +38,7 @@ def sync(session: Session, entries: list[Entry]) -> SyncReport:
     for entry in entries:
         row = existing.get(entry.id)
         if row is None:
-            row = PlaybookEntry(
-                key=entry.id,
-                touchpoint=entry.touchpoint,
-                preference=entry.preference,
-                situation=entry.situation,
-                language=entry.language,
-                text=entry.text,
-                phrases=list(entry.phrases),
-                note=entry.note,
-            )
-            session.add(row)
-            session.flush()
-            session.add(_snapshot(row, "synced", None))
+            _insert(session, entry, "synced", None)
             created += 1
         elif _edited_in_app(session, row):
             kept += 1
@@ -121,34 +109,27 @@ def current_entries(session: Session, include_retired: bool = False) -> list[Ent
     return [as_entry(row) for row in session.scalars(query)]
 
 
-def create_entry(
-    session: Session,
-    *,
-    key: str,
-    touchpoint: str,
-    preference: str,
-    situation: str,
-    language: str,
-    text: str,
-    phrases: list[str],
-    note: str,
-    author: User,
-) -> PlaybookEntry:
+def _insert(session: Session, entry: Entry, action: str, author: User | None) -> PlaybookEntry:
     row = PlaybookEntry(
-        key=key,
-        touchpoint=touchpoint,
-        preference=preference,
-        situation=situation,
-        language=language,
-        text=text,
-        phrases=phrases,
-        note=note,
-        updated_by_id=author.id,
+        key=entry.id,
+        touchpoint=entry.touchpoint,
+        preference=entry.preference,
+        situation=entry.situation,
+        language=entry.language,
+        text=entry.text,
+        phrases=list(entry.phrases),
+        note=entry.note,
+        updated_by_id=author.id if author is not None else None,
     )
     session.add(row)
     session.flush()
-    session.add(_snapshot(row, "created", author))
+    session.add(_snapshot(row, action, author))
     return row
+
+
+def create_entry(session: Session, entry: Entry, author: User) -> PlaybookEntry:
+    """A trainer's new entry, with its first revision."""
+    return _insert(session, entry, "created", author)
 
 
 def revision(session: Session, row: PlaybookEntry, version: int) -> PlaybookRevision | None:

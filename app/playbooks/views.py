@@ -13,6 +13,7 @@ from app.extensions import db
 from app.hypermedia import redirect_to, render
 from app.models import PlaybookEntry, PlaybookRevision, User
 from app.playbooks import editing, store
+from app.playbooks.library import Entry
 from app.vocabulary import (
     PLAYBOOK_LANGUAGES,
     PREFERENCE_NAMES,
@@ -259,7 +260,9 @@ def create_submit() -> Response:
         db.session, cell["language"], cell["touchpoint"], cell["preference"], cell["situation"]
     )
     store.create_entry(
-        db.session, key=key, text=form.text, phrases=form.phrases, note=form.note, author=current_user, **cell
+        db.session,
+        Entry(id=key, text=form.text, phrases=tuple(form.phrases), note=form.note, **cell),
+        current_user,
     )
     record(db.session, "playbook_created", target=key, actor=current_user)
     db.session.commit()
