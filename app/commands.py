@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.audit import record
-from app.auth.accounts import AccountError, create_user, issue_token, normalise_email
+from app.auth.accounts import AccountError, create_user, issue_token, normalise_email, revoke_all_tokens
 from app.classification import get_classifier
 from app.extensions import db
 from app.imports.service import SURVEY_FIELDS, import_file, rescore
@@ -98,6 +98,20 @@ def create_token(email: str) -> None:
     db.session.commit()
     click.echo(f"API token for {user.email} ({user.role}); it is shown only this once:")
     click.echo(token)
+
+
+@click.command("revoke-tokens")
+@with_appcontext
+@click.argument("email")
+def revoke_tokens(email: str) -> None:
+    """Revoke every API token of EMAIL (a stolen or leaked token stops working at once)."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No user with the e-mail {email}.")
+    count = revoke_all_tokens(db.session, user)
+    record(db.session, "tokens_revoked", target=user.email, actor=None, count=count)
+    db.session.commit()
+    click.echo(f"Revoked {count} API token(s) of {user.email}.")
 
 
 @click.command("bootstrap")
@@ -245,6 +259,6 @@ def rescore_command() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (migrate, create_user_command, create_token, bootstrap, playbooks_group, import_group,
+    for command in (migrate, create_user_command, create_token, revoke_tokens, bootstrap, playbooks_group, import_group,
                     rescore_command):
         app.cli.add_command(command)

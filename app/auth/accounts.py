@@ -118,6 +118,15 @@ def issue_token(session: Session, user: User) -> str:
     return token
 
 
+def revoke_all_tokens(session: Session, user: User) -> int:
+    """Mark every live token of `user` revoked; returns how many were live."""
+    now = utcnow()
+    live = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    for token in live:
+        token.revoked_at = now
+    return len(live)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     row = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token)))
     if row is None or row.revoked_at is not None or not row.user.active:

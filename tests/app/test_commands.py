@@ -70,3 +70,16 @@ def test_bootstrap_creates_one_first_admin_and_prints_how_to_log_in(app: Flask, 
     with app.app_context():
         admins = db.session.scalars(select(User).where(User.role == "admin")).all()
         assert [admin.email for admin in admins] == ["admin@matchpoint.local"]
+
+
+def test_revoked_tokens_stop_working_at_once(runner: FlaskCliRunner, client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("agent", "sofie@example.com")
+    token = runner.invoke(args=["create-token", "sofie@example.com"]).output.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"text": "Hvornår kommer min pakke?", "side": "customer"}
+    assert client.post("/api/v1/classify", json=body, headers=headers).status_code == 200
+    revoked = runner.invoke(args=["revoke-tokens", "sofie@example.com"])
+    assert revoked.exit_code == 0 and "Revoked 1 API token(s)" in revoked.output
+    refused = client.post("/api/v1/classify", json=body, headers=headers)
+    assert refused.status_code == 401 and "revoked" in refused.get_json()["error"]["message"]
+    assert runner.invoke(args=["revoke-tokens", "nobody@example.com"]).exit_code != 0
