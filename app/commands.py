@@ -236,8 +236,14 @@ def _mapping(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 
 @import_group.command("surveys")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--map", "mapping", multiple=True, callback=_mapping, metavar="FIELD=COLUMN",
-              help="Read FIELD from another column, e.g. --map score=Q1 (repeatable).")
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    callback=_mapping,
+    metavar="FIELD=COLUMN",
+    help="Read FIELD from another column, e.g. --map score=Q1 (repeatable).",
+)
 @with_appcontext
 def import_surveys_command(path: Path, mapping: dict[str, str]) -> None:
     """Import NPS surveys from PATH, a UTF-8 CSV with a header; one survey per interaction."""
@@ -259,6 +265,14 @@ def rescore_command() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (migrate, create_user_command, create_token, revoke_tokens, bootstrap, playbooks_group, import_group,
-                    rescore_command):
+    for command in (
+        migrate,
+        create_user_command,
+        create_token,
+        revoke_tokens,
+        bootstrap,
+        playbooks_group,
+        import_group,
+        rescore_command,
+    ):
         app.cli.add_command(command)

@@ -19,13 +19,18 @@ def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     figures = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                    "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+        },
         "classifier": classifier_speed.run(),
         "assist_over_http": assist_speed.run(),
         "load_sqlite": load.run(workers=(2, 3, 4)),
     }
-    postgres = os.environ.get("BENCH_POSTGRES_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432/matchpoint_bench
+    postgres = os.environ.get(
+        "BENCH_POSTGRES_URL"
+    )  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432/matchpoint_bench
     if postgres:
         figures["load_postgres"] = load.run(workers=(2, 3, 4), database_url=postgres)
     with running(workers=1) as server:

@@ -56,8 +56,9 @@ def _fresh_postgres(database_url: str) -> None:
 
 
 @contextmanager
-def running(workers: int = 2, database_url: str | None = None, model_dir: Path | None = None,
-            cpus: str | None = None) -> Iterator[Server]:
+def running(
+    workers: int = 2, database_url: str | None = None, model_dir: Path | None = None, cpus: str | None = None
+) -> Iterator[Server]:
     """A gunicorn server with `workers` sync workers; `cpus` pins it with taskset (e.g. "0")."""
     if database_url and database_url.startswith("postgresql"):
         _fresh_postgres(database_url)
@@ -73,15 +74,29 @@ def running(workers: int = 2, database_url: str | None = None, model_dir: Path |
         _run(["playbooks", "sync"], env)
         if not (Path(env["MATCHPOINT_MODEL_DIR"]) / "matchpoint.skops").exists():
             _run(["train"], env)
-        _run(["create-user", USER, "--role", "agent", "--team", "Bench", "--agent-id", "A-B1"],
-             env, stdin=f"{PASSWORD}\n")
+        _run(
+            ["create-user", USER, "--role", "agent", "--team", "Bench", "--agent-id", "A-B1"],
+            env,
+            stdin=f"{PASSWORD}\n",
+        )
         token = _run(["create-token", USER], env).strip().splitlines()[-1]
         port = _free_port()
         pin = ["taskset", "-c", cpus] if cpus else []
         server = subprocess.Popen(
-            [*pin, str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
-             "-b", f"127.0.0.1:{port}", "app:create_app()"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                *pin,
+                str(BIN / "gunicorn"),
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "app:create_app()",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -155,9 +155,7 @@ def analyze(source: TextIO, fmt: str, model_dir: Path | None, training_dir: Path
         raise click.ClickException("the transcript holds no customer or agent turns")
     too_long = [i for i, turn in enumerate(turns) if len(turn.text) > max_text_chars()]
     if too_long:
-        raise click.ClickException(
-            f"turn {too_long[0] + 1} is longer than {max_text_chars()} characters"
-        )
+        raise click.ClickException(f"turn {too_long[0] + 1} is longer than {max_text_chars()} characters")
     classifier = ensure_model(*_dirs(model_dir, training_dir))
     result = analyze_turns(classifier, turns)
     click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
@@ -192,16 +190,32 @@ def evaluate(as_json: bool, folds: int, training_dir: Path | None) -> None:
             if part in side_report:
                 scores = side_report[part]
                 langs = ", ".join(f"{k} {v['macro_f1']}" for k, v in scores["per_language"].items())
-                click.echo(f"  {side:8} {part:16} {scores['macro_f1']}  ({langs})  ECE {scores['calibration_error']}")
+                click.echo(
+                    f"  {side:8} {part:16} {scores['macro_f1']}  ({langs})  ECE {scores['calibration_error']}"
+                )
 
 
 @click.command("score-batch")
-@click.option("--input", "input_path", type=click.Path(path_type=Path), required=True,
-              help="Parquet file or folder of utterances: interaction_id, seq, speaker, text.")
-@click.option("--output", "output_path", type=click.Path(path_type=Path), required=True,
-              help="Folder to write, one Parquet part per partition, one row per interaction.")
-@click.option("--workers", type=click.IntRange(1), default=None,
-              help="Process workers of the local cluster (default: one per core).")
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Parquet file or folder of utterances: interaction_id, seq, speaker, text.",
+)
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to write, one Parquet part per partition, one row per interaction.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=None,
+    help="Process workers of the local cluster (default: one per core).",
+)
 @click.option("--scheduler", default=None, help="Address of a running Dask scheduler to use instead.")
 @model_dir_option
 @training_dir_option

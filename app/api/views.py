@@ -108,7 +108,9 @@ def utterances_create(external_id: str) -> tuple[Response, int]:
     text = text_field(body, "text")
     classifier = get_classifier()
     try:
-        utterance, prediction = add_utterance(db.session, interaction, speaker or "customer", text or "", classifier)
+        utterance, prediction = add_utterance(
+            db.session, interaction, speaker or "customer", text or "", classifier
+        )
     except InteractionError as error:
         db.session.rollback()
         raise ApiError(409, str(error)) from error

@@ -121,7 +121,9 @@ def issue_token(session: Session, user: User) -> str:
 def revoke_all_tokens(session: Session, user: User) -> int:
     """Mark every live token of `user` revoked; returns how many were live."""
     now = utcnow()
-    live = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    live = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
     for token in live:
         token.revoked_at = now
     return len(live)

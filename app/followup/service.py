@@ -38,8 +38,12 @@ def record_survey(
         raise SurveyError(f"score must be an integer from 0 to 10, not {score}")
     if session.scalar(select(Survey.id).where(Survey.interaction_id == interaction.id)):
         raise SurveyError(f"interaction {interaction.external_id} has a survey answer already", status=409)
-    survey = Survey(interaction=interaction, score=score, responded_at=responded_at,
-                    comment=redact(comment) if comment else None)
+    survey = Survey(
+        interaction=interaction,
+        score=score,
+        responded_at=responded_at,
+        comment=redact(comment) if comment else None,
+    )
     session.add(survey)
     if score <= DETRACTOR_MAX:
         session.add(FollowUp(survey=survey, due_at=responded_at + timedelta(hours=due_hours), status="open"))
@@ -52,8 +56,9 @@ class Eligibility:
     reason: str
 
 
-def eligibility(session: Session, customer_ref: str, touchpoint: str, cooldown_days: int,
-                now: datetime | None = None) -> Eligibility:
+def eligibility(
+    session: Session, customer_ref: str, touchpoint: str, cooldown_days: int, now: datetime | None = None
+) -> Eligibility:
     """May this customer be asked for a survey now? Caps surveys and respects recent follow-ups."""
     now = now or utcnow()
     customer = pseudonyms.find_customer(session, customer_ref)  # hashes the ref as customer_for does
@@ -68,17 +73,24 @@ def eligibility(session: Session, customer_ref: str, touchpoint: str, cooldown_d
     ).first()
     if last is not None and last[0] > now - timedelta(days=cooldown_days):
         days = max(1, (now - last[0]).days)
-        return Eligibility(False, f"answered a survey {days} day(s) ago ({last[1]}); at most one per {cooldown_days} days")
+        return Eligibility(
+            False, f"answered a survey {days} day(s) ago ({last[1]}); at most one per {cooldown_days} days"
+        )
     followed = session.scalar(
         select(FollowUp.closed_at)
         .join(Survey, FollowUp.survey_id == Survey.id)
         .join(Interaction, Survey.interaction_id == Interaction.id)
-        .where(Interaction.customer_id == customer.id, FollowUp.status != "open",
-               FollowUp.closed_at > now - timedelta(days=RECENT_FOLLOWUP_DAYS))
+        .where(
+            Interaction.customer_id == customer.id,
+            FollowUp.status != "open",
+            FollowUp.closed_at > now - timedelta(days=RECENT_FOLLOWUP_DAYS),
+        )
         .limit(1)
     )
     if followed is not None:
-        return Eligibility(False, f"was called back after a low score within the last {RECENT_FOLLOWUP_DAYS} days")
+        return Eligibility(
+            False, f"was called back after a low score within the last {RECENT_FOLLOWUP_DAYS} days"
+        )
     return Eligibility(True, f"no survey in the last {cooldown_days} days")
 
 
@@ -105,11 +117,14 @@ def opening_for(session: Session, followup: FollowUp) -> PlaybookEntry | None:
         return None
     return session.scalar(
         select(PlaybookEntry)
-        .where(PlaybookEntry.situation == "detractor_followup",
-               PlaybookEntry.preference == interaction.customer_preference,
-               PlaybookEntry.touchpoint == ("phone" if interaction.touchpoint in {"social", "web"} else interaction.touchpoint),
-               PlaybookEntry.language == playbook_language(interaction.language),
-               PlaybookEntry.retired.is_(False))
+        .where(
+            PlaybookEntry.situation == "detractor_followup",
+            PlaybookEntry.preference == interaction.customer_preference,
+            PlaybookEntry.touchpoint
+            == ("phone" if interaction.touchpoint in {"social", "web"} else interaction.touchpoint),
+            PlaybookEntry.language == playbook_language(interaction.language),
+            PlaybookEntry.retired.is_(False),
+        )
         .order_by(PlaybookEntry.key)
         .limit(1)
     )

@@ -22,8 +22,15 @@ def queue() -> Response:
     include_closed = bool(request.args.get("closed"))
     items = service.queue(db.session, current_user, include_closed)
     openings = {item.id: service.opening_for(db.session, item) for item in items if item.status != "closed"}
-    return render("followup/queue.html", "followup/_queue.html", items=items, openings=openings, now=utcnow(),
-                  include_closed=include_closed, names=PREFERENCE_NAMES)
+    return render(
+        "followup/queue.html",
+        "followup/_queue.html",
+        items=items,
+        openings=openings,
+        now=utcnow(),
+        include_closed=include_closed,
+        names=PREFERENCE_NAMES,
+    )
 
 
 @bp.post("/<int:followup_id>")
@@ -33,7 +40,9 @@ def queue_submit(followup_id: int) -> Response:
     if current_user.role == "lead" and item.survey.interaction.agent.team_id != current_user.team_id:
         abort(404)
     try:
-        service.update(item, current_user, request.form.get("action", ""), (request.form.get("outcome") or "").strip())
+        service.update(
+            item, current_user, request.form.get("action", ""), (request.form.get("outcome") or "").strip()
+        )
     except service.SurveyError as error:
         flash(str(error), "error")
         return redirect_to(url_for("followup.queue") + f"#followup-{followup_id}")

@@ -30,9 +30,15 @@ def erase_customer_command(customer_ref: str) -> None:
 
 
 @click.command("purge")
-@click.option("--older-than", "older_than", type=click.IntRange(min=1), default=None, metavar="DAYS",
-              help="Remove text from interactions started more than DAYS days ago "
-                   "[default: the configured retention period, RETENTION_DAYS].")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="DAYS",
+    help="Remove text from interactions started more than DAYS days ago "
+    "[default: the configured retention period, RETENTION_DAYS].",
+)
 @with_appcontext
 def purge_command(older_than: int | None) -> None:
     """Remove transcript text, survey comments and outcomes older than the retention period."""

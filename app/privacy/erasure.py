@@ -54,12 +54,24 @@ def _count(session: Session, statement: Any) -> int:
 def _strip_text(session: Session, interaction_ids: Select[tuple[int]]) -> tuple[int, int, int]:
     """NULL the utterance texts, survey comments and follow-up outcomes of these interactions."""
     survey_ids = select(Survey.id).where(Survey.interaction_id.in_(interaction_ids))
-    utterances = _count(session, update(Utterance).where(
-        Utterance.interaction_id.in_(interaction_ids), Utterance.text.is_not(None)).values(text=None))
-    comments = _count(session, update(Survey).where(
-        Survey.interaction_id.in_(interaction_ids), Survey.comment.is_not(None)).values(comment=None))
-    outcomes = _count(session, update(FollowUp).where(
-        FollowUp.survey_id.in_(survey_ids), FollowUp.outcome.is_not(None)).values(outcome=None))
+    utterances = _count(
+        session,
+        update(Utterance)
+        .where(Utterance.interaction_id.in_(interaction_ids), Utterance.text.is_not(None))
+        .values(text=None),
+    )
+    comments = _count(
+        session,
+        update(Survey)
+        .where(Survey.interaction_id.in_(interaction_ids), Survey.comment.is_not(None))
+        .values(comment=None),
+    )
+    outcomes = _count(
+        session,
+        update(FollowUp)
+        .where(FollowUp.survey_id.in_(survey_ids), FollowUp.outcome.is_not(None))
+        .values(outcome=None),
+    )
     return utterances, comments, outcomes
 
 
@@ -83,20 +95,29 @@ def erase_customer(
         interaction_ids = select(Interaction.id).where(Interaction.customer_id == customer_id)
         interactions = len(session.scalars(interaction_ids).all())
         utterances, comments, outcomes = _strip_text(session, interaction_ids)
-        _count(session, update(Interaction).where(Interaction.customer_id == customer_id)
-               .values(customer_id=None))
+        _count(
+            session,
+            update(Interaction).where(Interaction.customer_id == customer_id).values(customer_id=None),
+        )
         session.delete(customer)
-        detail: dict[str, Any] = {"interactions": interactions, "utterances": utterances,
-                                  "comments": comments, "outcomes": outcomes}
+        detail: dict[str, Any] = {
+            "interactions": interactions,
+            "utterances": utterances,
+            "comments": comments,
+            "outcomes": outcomes,
+        }
         if secret:
-            detail["ref_hash"] = pseudonyms.pseudonym(ref, secret)[len(pseudonyms.PREFIX):][:AUDIT_HASH_CHARS]
+            detail["ref_hash"] = pseudonyms.pseudonym(ref, secret)[len(pseudonyms.PREFIX) :][
+                :AUDIT_HASH_CHARS
+            ]
         event = record(session, ERASED, target="customer", actor=actor, **detail)
         session.flush()
     return ErasureReport(interactions, utterances, comments, outcomes, event.id)
 
 
-def purge(session: Session, older_than_days: int, now: datetime | None = None,
-          actor: User | None = None) -> PurgeReport:
+def purge(
+    session: Session, older_than_days: int, now: datetime | None = None, actor: User | None = None
+) -> PurgeReport:
     """Remove the free text of interactions started more than `older_than_days` days ago.
 
     Utterance texts, survey comments and follow-up outcomes become NULL; labels, scores and
@@ -107,12 +128,25 @@ def purge(session: Session, older_than_days: int, now: datetime | None = None,
     cutoff = (now or utcnow()) - timedelta(days=older_than_days)
     with session.begin_nested():
         old = select(Interaction.id).where(Interaction.started_at < cutoff)
-        interactions = len(session.scalars(
-            select(Utterance.interaction_id)
-            .where(Utterance.interaction_id.in_(old), Utterance.text.is_not(None)).distinct()).all())
+        interactions = len(
+            session.scalars(
+                select(Utterance.interaction_id)
+                .where(Utterance.interaction_id.in_(old), Utterance.text.is_not(None))
+                .distinct()
+            ).all()
+        )
         utterances, comments, outcomes = _strip_text(session, old)
-        event = record(session, PURGED, target=f"older than {older_than_days} days", actor=actor,
-                       older_than_days=older_than_days, cutoff=cutoff.isoformat(), interactions=interactions,
-                       utterances=utterances, comments=comments, outcomes=outcomes)
+        event = record(
+            session,
+            PURGED,
+            target=f"older than {older_than_days} days",
+            actor=actor,
+            older_than_days=older_than_days,
+            cutoff=cutoff.isoformat(),
+            interactions=interactions,
+            utterances=utterances,
+            comments=comments,
+            outcomes=outcomes,
+        )
         session.flush()
     return PurgeReport(cutoff, interactions, utterances, comments, outcomes, event.id)

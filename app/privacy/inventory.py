@@ -35,24 +35,29 @@ def _count(session: Session, query: object) -> int:
 
 def inventory(session: Session, retention_days: int, now: datetime, keyed: bool) -> Inventory:
     cutoff = now - timedelta(days=retention_days)
-    with_text = (select(Utterance.interaction_id, Interaction.started_at)
-                 .join(Interaction, Utterance.interaction_id == Interaction.id)
-                 .where(Utterance.text.is_not(None)))
+    with_text = (
+        select(Utterance.interaction_id, Interaction.started_at)
+        .join(Interaction, Utterance.interaction_id == Interaction.id)
+        .where(Utterance.text.is_not(None))
+    )
     old = with_text.where(Interaction.started_at < cutoff)
     return Inventory(
         customers=_count(session, select(func.count(Customer.id))),
-        unhashed_customers=_count(session, select(func.count(Customer.id)).where(
-            Customer.ref.not_like(pseudonyms.PREFIX + "%"))),
+        unhashed_customers=_count(
+            session, select(func.count(Customer.id)).where(Customer.ref.not_like(pseudonyms.PREFIX + "%"))
+        ),
         interactions=_count(session, select(func.count(Interaction.id))),
         utterances_with_text=_count(session, select(func.count()).select_from(with_text.subquery())),
-        surveys_with_comment=_count(session, select(func.count(Survey.id))
-                                    .where(Survey.comment.is_not(None))),
+        surveys_with_comment=_count(
+            session, select(func.count(Survey.id)).where(Survey.comment.is_not(None))
+        ),
         outcomes=_count(session, select(func.count(FollowUp.id)).where(FollowUp.outcome.is_not(None))),
         oldest_transcript=session.scalar(select(func.min(with_text.subquery().c.started_at))),
         retention_days=retention_days,
         cutoff=cutoff,
-        interactions_past_retention=_count(session, select(
-            func.count(func.distinct(old.subquery().c.interaction_id)))),
+        interactions_past_retention=_count(
+            session, select(func.count(func.distinct(old.subquery().c.interaction_id)))
+        ),
         utterances_past_retention=_count(session, select(func.count()).select_from(old.subquery())),
         keyed=keyed,
     )
@@ -60,6 +65,11 @@ def inventory(session: Session, retention_days: int, now: datetime, keyed: bool)
 
 def privacy_log(session: Session, limit: int = 50) -> list[AuditEvent]:
     """The latest erasures and purges, newest first."""
-    return list(session.scalars(
-        select(AuditEvent).where(AuditEvent.action.in_(ACTIONS))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.in_(ACTIONS))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

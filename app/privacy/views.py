@@ -19,10 +19,20 @@ bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy")
 
 
 def _render(status: int = 200, **extra: Any) -> Response:
-    stored = inventory(db.session, current_app.config["RETENTION_DAYS"], utcnow(),
-                       keyed=pseudonyms.configured_key() is not None)
-    return render("privacy/overview.html", "privacy/_overview.html", status=status,
-                  stored=stored, log=privacy_log(db.session), **extra)
+    stored = inventory(
+        db.session,
+        current_app.config["RETENTION_DAYS"],
+        utcnow(),
+        keyed=pseudonyms.configured_key() is not None,
+    )
+    return render(
+        "privacy/overview.html",
+        "privacy/_overview.html",
+        status=status,
+        stored=stored,
+        log=privacy_log(db.session),
+        **extra,
+    )
 
 
 @bp.get("/")
@@ -39,9 +49,11 @@ def purge_submit() -> Response:
     days = current_app.config["RETENTION_DAYS"]
     report = purge(db.session, days, actor=current_user)
     db.session.commit()
-    flash(f"Purged {report.utterances} utterance text(s), {report.comments} comment(s) and "
-          f"{report.outcomes} outcome(s) from {report.interactions} interaction(s) older than {days} days.",
-          "success")
+    flash(
+        f"Purged {report.utterances} utterance text(s), {report.comments} comment(s) and "
+        f"{report.outcomes} outcome(s) from {report.interactions} interaction(s) older than {days} days.",
+        "success",
+    )
     return redirect_to(url_for("privacy.overview"))
 
 
@@ -50,16 +62,21 @@ def purge_submit() -> Response:
 def erase_submit() -> Response:
     ref = (request.form.get("customer_ref") or "").strip()
     if not ref or request.form.get("confirm") != "yes":
-        return _render(status=422, erase_error="Give the customer reference and tick the box to confirm: "
-                                               "erasure cannot be undone.")
+        return _render(
+            status=422,
+            erase_error="Give the customer reference and tick the box to confirm: erasure cannot be undone.",
+        )
     try:
         report = erase_customer(db.session, ref, actor=current_user)
     except UnknownCustomer:
         db.session.rollback()
-        return _render(status=422,
-                       erase_error="No customer is stored under that reference; nothing was erased.")
+        return _render(
+            status=422, erase_error="No customer is stored under that reference; nothing was erased."
+        )
     db.session.commit()
-    flash(f"Erased the customer: {report.utterances} utterance text(s), {report.comments} comment(s) and "
-          f"{report.outcomes} outcome(s) removed; {report.interactions} interaction(s) kept without them.",
-          "success")
+    flash(
+        f"Erased the customer: {report.utterances} utterance text(s), {report.comments} comment(s) and "
+        f"{report.outcomes} outcome(s) removed; {report.interactions} interaction(s) kept without them.",
+        "success",
+    )
     return redirect_to(url_for("privacy.overview"))

@@ -62,8 +62,10 @@ def _iban(text: str) -> Iterable[Finding]:
     while (match := _IBAN.search(text, position)) is not None:
         end = match.end()
         while end - match.start() >= 14:
-            if not text[end - 1].isspace() and not text[end : end + 1].isalnum() and iban.is_valid(
-                text[match.start() : end]
+            if (
+                not text[end - 1].isspace()
+                and not text[end : end + 1].isalnum()
+                and iban.is_valid(text[match.start() : end])
             ):
                 yield Finding(match.start(), end, "[IBAN]")
                 break
@@ -116,7 +118,11 @@ def _phone(text: str) -> Iterable[Finding]:
     for region in _PHONE_REGIONS:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             span = (match.start, match.end)
-            if span in seen or _DATE.match(match.raw_string) or _REFERENCE_WORDS.search(text[max(0, match.start - 24) : match.start]):
+            if (
+                span in seen
+                or _DATE.match(match.raw_string)
+                or _REFERENCE_WORDS.search(text[max(0, match.start - 24) : match.start])
+            ):
                 continue
             seen.add(span)
             yield Finding(match.start, match.end, "[PHONE]")

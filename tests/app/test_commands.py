@@ -25,14 +25,18 @@ def test_create_user_reads_password_from_stdin(app: Flask, runner: FlaskCliRunne
 def test_create_user_refuses_weak_password_and_missing_team(app: Flask, runner: FlaskCliRunner) -> None:
     weak = runner.invoke(args=["create-user", "a@example.com", "--role", "trainer"], input="short\n")
     assert weak.exit_code != 0 and "at least 12" in weak.output
-    no_team = runner.invoke(args=["create-user", "b@example.com", "--role", "lead"], input="a long enough password\n")
+    no_team = runner.invoke(
+        args=["create-user", "b@example.com", "--role", "lead"], input="a long enough password\n"
+    )
     assert no_team.exit_code != 0 and "needs a team" in no_team.output
     with app.app_context():
         assert db.session.scalars(select(User)).all() == []
 
 
 def test_create_token_prints_token_alone_on_last_line_and_it_works(
-    runner: FlaskCliRunner, client: FlaskClient, make_user  # type: ignore[no-untyped-def]
+    runner: FlaskCliRunner,
+    client: FlaskClient,
+    make_user,  # type: ignore[no-untyped-def]
 ) -> None:
     make_user("agent", "sofie@example.com")
     result = runner.invoke(args=["create-token", "sofie@example.com"])
@@ -57,7 +61,9 @@ def test_create_token_for_unknown_user_fails(runner: FlaskCliRunner) -> None:
     assert result.exit_code != 0 and "No user" in result.output
 
 
-def test_bootstrap_creates_one_first_admin_and_prints_how_to_log_in(app: Flask, runner: FlaskCliRunner) -> None:
+def test_bootstrap_creates_one_first_admin_and_prints_how_to_log_in(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
     first = runner.invoke(args=["bootstrap"])
     assert first.exit_code == 0, first.output
     lines = first.output.splitlines()
@@ -66,7 +72,9 @@ def test_bootstrap_creates_one_first_admin_and_prints_how_to_log_in(app: Flask, 
     assert len(password) >= 12
     assert "648 new" in first.output
     again = runner.invoke(args=["bootstrap"])
-    assert again.exit_code == 0 and "Accounts exist already" in again.output and "password:" not in again.output
+    assert (
+        again.exit_code == 0 and "Accounts exist already" in again.output and "password:" not in again.output
+    )
     with app.app_context():
         admins = db.session.scalars(select(User).where(User.role == "admin")).all()
         assert [admin.email for admin in admins] == ["admin@matchpoint.local"]

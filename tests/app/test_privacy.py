@@ -39,14 +39,28 @@ def people(make_user) -> None:  # type: ignore[no-untyped-def]
     make_user("admin", "ada@example.com")
 
 
-def _contact(app: Flask, external_id: str, customer: str | None, started_at: datetime = NOW,
-             score: int | None = None, comment: str | None = None, outcome: str | None = None) -> None:
+def _contact(
+    app: Flask,
+    external_id: str,
+    customer: str | None,
+    started_at: datetime = NOW,
+    score: int | None = None,
+    comment: str | None = None,
+    outcome: str | None = None,
+) -> None:
     """One stored contact of agent A-07: two turns, optionally a survey and a closed follow-up."""
     with app.app_context():
         agent = db.session.scalar(select(Agent).where(Agent.external_id == "A-07"))
         assert agent is not None
-        interaction = start_interaction(db.session, agent=agent, touchpoint="phone", external_id=external_id,
-                                        customer_ref=customer, language="da", started_at=started_at)
+        interaction = start_interaction(
+            db.session,
+            agent=agent,
+            touchpoint="phone",
+            external_id=external_id,
+            customer_ref=customer,
+            language="da",
+            started_at=started_at,
+        )
         classifier = get_classifier()
         for speaker, text in TURNS:
             add_utterance(db.session, interaction, speaker, text, classifier)
@@ -70,8 +84,15 @@ def _labels(external_id: str) -> tuple[object, ...]:
     i = db.session.scalar(select(Interaction).where(Interaction.external_id == external_id))
     assert i is not None
     score = db.session.scalar(select(Survey.score).where(Survey.interaction_id == i.id))
-    return (i.customer_preference, i.agent_style, i.match_score, i.matched, i.customer_p_relational,
-            [(u.speaker, u.preference, u.p_relational) for u in i.utterances], score)
+    return (
+        i.customer_preference,
+        i.agent_style,
+        i.match_score,
+        i.matched,
+        i.customer_p_relational,
+        [(u.speaker, u.preference, u.p_relational) for u in i.utterances],
+        score,
+    )
 
 
 def _texts(external_id: str) -> tuple[list[str | None], str | None, str | None]:
@@ -92,6 +113,7 @@ def _audit_text() -> str:
 
 # --- keyed hashing of customer references -------------------------------------------------
 
+
 def test_pseudonym_is_a_keyed_versioned_hmac() -> None:
     value = pseudonym("K-1", KEY)
     assert value.startswith("h1:") and len(value) == 3 + 64
@@ -100,8 +122,9 @@ def test_pseudonym_is_a_keyed_versioned_hmac() -> None:
     assert "K-1" not in value
 
 
-def test_with_a_key_the_database_never_holds_the_raw_reference(app: Flask, client: FlaskClient,
-                                                               runner: FlaskCliRunner, people: None) -> None:
+def test_with_a_key_the_database_never_holds_the_raw_reference(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, people: None
+) -> None:
     app.config["CUSTOMER_REF_KEY"] = KEY
     _contact(app, "C-1", "K-9", score=8)
     _contact(app, "C-2", "K-9")
@@ -117,11 +140,16 @@ def test_with_a_key_the_database_never_holds_the_raw_reference(app: Flask, clien
         capped = eligibility(db.session, "K-9", "phone", 30)
         assert capped.eligible is False and "at most one per 30 days" in capped.reason
     token = runner.invoke(args=["create-token", "sofie@example.com"]).output.strip().splitlines()[-1]
-    over_api = client.get("/api/v1/surveys/eligibility?customer_ref=K-9&touchpoint=chat",
-                          headers={"Authorization": f"Bearer {token}"}).get_json()
+    over_api = client.get(
+        "/api/v1/surveys/eligibility?customer_ref=K-9&touchpoint=chat",
+        headers={"Authorization": f"Bearer {token}"},
+    ).get_json()
     assert over_api["eligible"] is False
-    created = client.post("/api/v1/interactions", headers={"Authorization": f"Bearer {token}"},
-                          json={"interaction_id": "C-3", "touchpoint": "chat", "customer_ref": "K-9"})
+    created = client.post(
+        "/api/v1/interactions",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"interaction_id": "C-3", "touchpoint": "chat", "customer_ref": "K-9"},
+    )
     assert created.status_code == 201
     with app.app_context():
         assert db.session.scalars(select(Customer.ref)).all() == [pseudonym("K-9", KEY)]
@@ -145,14 +173,23 @@ def test_unkeyed_refs_are_stored_as_given_and_rekeyed_once_a_key_is_set(app: Fla
 
 # --- erasure ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("key", [None, KEY], ids=["plain", "keyed"])
-def test_erasure_removes_the_customers_text_and_keeps_every_figure(app: Flask, people: None,
-                                                                   key: str | None) -> None:
+def test_erasure_removes_the_customers_text_and_keeps_every_figure(
+    app: Flask, people: None, key: str | None
+) -> None:
     app.config["CUSTOMER_REF_KEY"] = key
     _contact(app, "C-1", "K-1", started_at=NOW - timedelta(days=3), score=3, comment=COMMENT, outcome=OUTCOME)
     _contact(app, "C-2", "K-1", started_at=NOW - timedelta(days=2), score=10, comment="Fin service")
-    _contact(app, "C-3", "K-2", started_at=NOW - timedelta(days=1), score=2, comment="Ring til Jens",
-             outcome="Jens ok")
+    _contact(
+        app,
+        "C-3",
+        "K-2",
+        started_at=NOW - timedelta(days=1),
+        score=2,
+        comment="Ring til Jens",
+        outcome="Jens ok",
+    )
     with app.app_context():
         report_before = _report()
         labels_before = {x: _labels(x) for x in ("C-1", "C-2", "C-3")}
@@ -169,8 +206,9 @@ def test_erasure_removes_the_customers_text_and_keeps_every_figure(app: Flask, p
         assert _report() == report_before  # so does every coaching figure
         assert find_customer(db.session, "K-1") is None
         assert db.session.scalar(select(func.count(Customer.id))) == 1
-        assert db.session.scalars(select(Interaction.customer_id).where(
-            Interaction.external_id.in_(["C-1", "C-2"]))).all() == [None, None]
+        assert db.session.scalars(
+            select(Interaction.customer_id).where(Interaction.external_id.in_(["C-1", "C-2"]))
+        ).all() == [None, None]
         assert eligibility(db.session, "K-1", "phone", 30).eligible is True  # nothing left to link
 
         event = db.session.get(AuditEvent, report.audit_event_id)
@@ -196,8 +234,9 @@ def test_erasing_an_unknown_customer_is_a_clear_error_that_changes_nothing(app: 
         assert _texts("C-1")[1] is not None
 
 
-def test_erasure_is_all_or_nothing_and_leaves_the_callers_work_alone(app: Flask, people: None,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_erasure_is_all_or_nothing_and_leaves_the_callers_work_alone(
+    app: Flask, people: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _contact(app, "C-1", "K-1", score=3, comment=COMMENT, outcome=OUTCOME)
 
     def broken_audit(*args: object, **kwargs: object) -> None:
@@ -218,9 +257,11 @@ def test_erasure_is_all_or_nothing_and_leaves_the_callers_work_alone(app: Flask,
 
 # --- retention purge ------------------------------------------------------------------------
 
+
 def test_purge_removes_only_old_text_and_keeps_labels_and_scores(app: Flask, people: None) -> None:
-    _contact(app, "OLD-1", "K-1", started_at=NOW - timedelta(days=400), score=3, comment=COMMENT,
-             outcome=OUTCOME)
+    _contact(
+        app, "OLD-1", "K-1", started_at=NOW - timedelta(days=400), score=3, comment=COMMENT, outcome=OUTCOME
+    )
     _contact(app, "OLD-2", None, started_at=NOW - timedelta(days=366))
     _contact(app, "NEW-1", "K-1", started_at=NOW - timedelta(days=10), score=9, comment="Super")
     with app.app_context():
@@ -248,6 +289,7 @@ def test_purge_removes_only_old_text_and_keeps_labels_and_scores(app: Flask, peo
 
 
 # --- commands -------------------------------------------------------------------------------
+
 
 def test_erase_customer_command(app: Flask, runner: FlaskCliRunner, people: None) -> None:
     _contact(app, "C-1", "K-1", score=3, comment=COMMENT, outcome=OUTCOME)
@@ -284,6 +326,7 @@ def test_purge_command(app: Flask, runner: FlaskCliRunner, people: None) -> None
 
 # --- the admin page -------------------------------------------------------------------------
 
+
 def test_only_admins_see_the_privacy_page(app: Flask, client: FlaskClient, people: None) -> None:
     _contact(app, "OLD-1", "K-1", started_at=NOW - timedelta(days=400), score=3, comment=COMMENT)
     _contact(app, "NEW-1", "K-2")
@@ -312,8 +355,12 @@ def test_privacy_posts_need_csrf_and_confirmation(app: Flask, client: FlaskClien
     _contact(app, "NEW-1", "K-2", score=9, comment="Super")
     login(client, "lena@example.com")
     token = csrf_token(client, "/")
-    assert client.post("/admin/privacy/erase", data={"csrf_token": token, "customer_ref": "K-1",
-                                                     "confirm": "yes"}).status_code == 403
+    assert (
+        client.post(
+            "/admin/privacy/erase", data={"csrf_token": token, "customer_ref": "K-1", "confirm": "yes"}
+        ).status_code
+        == 403
+    )
     client.post("/logout", data={"csrf_token": token})
     login(client, "ada@example.com")
     no_token = client.post("/admin/privacy/erase", data={"customer_ref": "K-1", "confirm": "yes"})
@@ -322,15 +369,17 @@ def test_privacy_posts_need_csrf_and_confirmation(app: Flask, client: FlaskClien
     token = csrf_token(client, "/admin/privacy/")
     unconfirmed = client.post("/admin/privacy/erase", data={"csrf_token": token, "customer_ref": "K-1"})
     assert unconfirmed.status_code == 422 and "tick the box" in unconfirmed.get_data(as_text=True)
-    unknown = client.post("/admin/privacy/erase",
-                          data={"csrf_token": token, "customer_ref": "K-404", "confirm": "yes"})
+    unknown = client.post(
+        "/admin/privacy/erase", data={"csrf_token": token, "customer_ref": "K-404", "confirm": "yes"}
+    )
     assert unknown.status_code == 422 and "nothing was erased" in unknown.get_data(as_text=True)
     assert "K-404" not in unknown.get_data(as_text=True)
     assert client.post("/admin/privacy/purge", data={"csrf_token": token}).status_code == 422
     with app.app_context():
         assert _texts("OLD-1")[1] and _texts("NEW-1")[1] == "Super"  # nothing happened yet
-    erased = client.post("/admin/privacy/erase",
-                         data={"csrf_token": token, "customer_ref": "K-2", "confirm": "yes"})
+    erased = client.post(
+        "/admin/privacy/erase", data={"csrf_token": token, "customer_ref": "K-2", "confirm": "yes"}
+    )
     assert erased.status_code == 303 and erased.headers["Location"].endswith("/admin/privacy/")
     purged = client.post("/admin/privacy/purge", data={"csrf_token": token, "confirm": "yes"})
     assert purged.status_code == 303
@@ -339,9 +388,10 @@ def test_privacy_posts_need_csrf_and_confirmation(app: Flask, client: FlaskClien
         assert _texts("OLD-1")[:2] == ([None, None], None)
     page = client.get("/admin/privacy/").get_data(as_text=True)
     assert "Purged 2 utterance text(s), 1 comment(s)" in page
-    log = page[page.index('id="privacy-log"'):]
+    log = page[page.index('id="privacy-log"') :]
     assert "customer erased" in log and "purge, older than 365 days" in log and "ada@example.com" in log
     assert "K-2" not in log
-    htmx_post = client.post("/admin/privacy/purge", data={"csrf_token": token, "confirm": "yes"},
-                            headers={"HX-Request": "true"})
+    htmx_post = client.post(
+        "/admin/privacy/purge", data={"csrf_token": token, "confirm": "yes"}, headers={"HX-Request": "true"}
+    )
     assert htmx_post.status_code == 204 and htmx_post.headers["HX-Location"].endswith("/admin/privacy/")

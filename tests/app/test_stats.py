@@ -579,7 +579,8 @@ def test_report_from_database_aggregates_equals_report_from_rows() -> None:
             "team": "T",
             "touchpoint": rng.choice(["phone", "chat", "store"], n),
             "topic": rng.choice(["billing", "delivery"], n),
-            "started_at": pd.Timestamp("2026-03-02", tz="UTC") + pd.to_timedelta(rng.integers(0, 60, n), unit="D"),
+            "started_at": pd.Timestamp("2026-03-02", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 60, n), unit="D"),
             "customer_preference": rng.choice(["relational", "action_oriented", "factual"], n),
             "agent_style": rng.choice(["relational", "action_oriented", "factual"], n),
             "score": np.where(rng.random(n) < 0.4, rng.integers(0, 11, n).astype(float), np.nan),
@@ -588,11 +589,25 @@ def test_report_from_database_aggregates_equals_report_from_rows() -> None:
     rows["matched"] = rows["customer_preference"] == rows["agent_style"]
     day = rows["started_at"].dt.tz_localize(None).dt.normalize()
     rows["week"] = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
-    keys = ["agent_id", "team", "touchpoint", "topic", "customer_preference", "agent_style", "matched", "week"]
+    keys = [
+        "agent_id",
+        "team",
+        "touchpoint",
+        "topic",
+        "customer_preference",
+        "agent_style",
+        "matched",
+        "week",
+    ]
     grouped = (
-        rows.assign(interactions=1, promoters=rows["score"] >= 9, passives=rows["score"].between(7, 8),
-                    detractors=rows["score"] <= 6)
-        .groupby(keys, observed=True)[["interactions", "promoters", "passives", "detractors"]].sum()
+        rows.assign(
+            interactions=1,
+            promoters=rows["score"] >= 9,
+            passives=rows["score"].between(7, 8),
+            detractors=rows["score"] <= 6,
+        )
+        .groupby(keys, observed=True)[["interactions", "promoters", "passives", "detractors"]]
+        .sum()
         .reset_index()
         .rename(columns={"week": "started_at"})
     )

@@ -78,7 +78,8 @@ def test_swedish_factual_question_shows_swedish_suggestions(agent_page: Page) ->
     _say_as_customer(
         page,
         "chat",
-        "Hej! Varför har månadsavgiften höjts från 299 till 349 kronor när jag inte har ändrat något i mitt abonnemang?",
+        "Hej! Varför har månadsavgiften höjts från 299 till 349 kronor "
+        "när jag inte har ändrat något i mitt abonnemang?",
     )
     assert _leading(page) == "factual"
     assert _suggestion_languages(page) == {"sv"}

@@ -40,7 +40,9 @@ def test_classify_writes_one_line_per_input_line_in_order(cli: CliRunner, sample
             assert {"text", "preference", "weight"} <= set(cue)
 
 
-def test_bad_lines_get_error_lines_and_exit_1(cli: CliRunner, sample_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_lines_get_error_lines_and_exit_1(
+    cli: CliRunner, sample_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MATCHPOINT_MAX_TEXT_CHARS", "50")
     content = "\n".join(
         [
@@ -73,12 +75,23 @@ def test_classify_trains_a_model_first_when_none_exists(cli: CliRunner, tmp_path
 
 
 def test_analyze_plain_text_transcript(cli: CliRunner, sample_model_dir: Path) -> None:
-    transcript = "Kunde: Hvorfor er regningen steget med 89 kr?\nMedarbejder: Prisen steg fordi rabatten udløb i marts.\n"
+    transcript = (
+        "Kunde: Hvorfor er regningen steget med 89 kr?\n"
+        "Medarbejder: Prisen steg fordi rabatten udløb i marts.\n"
+    )
     result = cli.invoke(analyze, ["--model-dir", str(sample_model_dir)], input=transcript)
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
-    for key in ("customer_preference", "customer_probabilities", "agent_style", "agent_probabilities",
-                "match_score", "matched", "language", "utterances"):
+    for key in (
+        "customer_preference",
+        "customer_probabilities",
+        "agent_style",
+        "agent_probabilities",
+        "match_score",
+        "matched",
+        "language",
+        "utterances",
+    ):
         assert key in body
     assert body["language"] == "da"
     assert [u["speaker"] for u in body["utterances"]] == ["customer", "agent"]

@@ -6,12 +6,18 @@ import json
 
 import pytest
 
-from classifier.transcript import Turn, TranscriptError, detect_format, parse
+from classifier.transcript import TranscriptError, Turn, detect_format, parse
 
 
 @pytest.mark.parametrize(
     ("customer", "agent"),
-    [("Customer", "Agent"), ("Kunde", "Medarbejder"), ("Kund", "Handläggare"), ("Kunde", "Rådgiver"), ("kunde", "rådgiver")],
+    [
+        ("Customer", "Agent"),
+        ("Kunde", "Medarbejder"),
+        ("Kund", "Handläggare"),
+        ("Kunde", "Rådgiver"),
+        ("kunde", "rådgiver"),
+    ],
 )
 def test_plain_text_speaker_prefixes_in_every_language(customer: str, agent: str) -> None:
     turns = parse(f"{customer}: hej\n{agent}: goddag\n{customer}: hvor er min pakke")
@@ -48,7 +54,9 @@ def test_webvtt_unknown_voice_is_an_error_with_line() -> None:
 
 
 def test_json_transcript_as_in_the_import_format() -> None:
-    content = json.dumps({"utterances": [{"speaker": "customer", "text": "Varför?"}, {"speaker": "agent", "text": "För att"}]})
+    content = json.dumps(
+        {"utterances": [{"speaker": "customer", "text": "Varför?"}, {"speaker": "agent", "text": "För att"}]}
+    )
     assert parse(content) == [Turn("customer", "Varför?"), Turn("agent", "För att")]
 
 
