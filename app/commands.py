@@ -85,14 +85,19 @@ def create_user_command(email: str, role: str, team: str | None, agent_id: str |
     click.echo(f"Created {user.email} with role {role}.")
 
 
+def _user(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No user with the e-mail {email}.")
+    return user
+
+
 @click.command("create-token")
 @with_appcontext
 @click.argument("email")
 def create_token(email: str) -> None:
     """Print a new API token for EMAIL, once, alone on the last line."""
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None:
-        raise click.ClickException(f"No user with the e-mail {email}.")
+    user = _user(email)
     token = issue_token(db.session, user)
     record(db.session, "token_issued", target=user.email, actor=None)
     db.session.commit()
@@ -105,9 +110,7 @@ def create_token(email: str) -> None:
 @click.argument("email")
 def revoke_tokens(email: str) -> None:
     """Revoke every API token of EMAIL (a stolen or leaked token stops working at once)."""
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None:
-        raise click.ClickException(f"No user with the e-mail {email}.")
+    user = _user(email)
     count = revoke_all_tokens(db.session, user)
     record(db.session, "tokens_revoked", target=user.email, actor=None, count=count)
     db.session.commit()

@@ -38,8 +38,3 @@ def redirect_to(url: str) -> Response:
         response.headers["HX-Location"] = url
         return response
     return redirect(url, code=303)  # type: ignore[return-value]
-
-
-def add_trigger(response: Response, event: str) -> Response:
-    response.headers["HX-Trigger"] = event
-    return response

@@ -14,16 +14,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.coaching import stats
 from app.models import Agent, Interaction, Survey, Team
 
-KEYS = (
-    "agent_id",
-    "team",
-    "touchpoint",
-    "topic",
-    "customer_preference",
-    "agent_style",
-    "matched",
-    "started_at",
-)
 COUNTS = ("interactions", "promoters", "passives", "detractors")
 # In the order of the index ix_interactions_report, so the database groups along the index.
 _KEY_COLUMNS = (
@@ -119,15 +109,6 @@ def _frame(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
         }
         frame.insert(1, "team", frame["agent_id"].map(teams))
         frame["agent_id"] = frame["agent_id"].map(names)
-    return frame
-
-
-def aggregated(session: Session, filters: Filters) -> pd.DataFrame:
-    """One row per (agent, team, touchpoint, topic, preference, style, matched, week) with counts."""
-    frame = _frame(
-        session, _counts(session, filters, [*_KEY_COLUMNS, _week_start(session).label("started_at")])
-    )
-    frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True)
     return frame
 
 

@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from app.assist.service import add_utterance, customer_for, start_interaction
 from app.audit import record
 from app.classification import get_classifier
-from app.coaching import stats
-from app.coaching.queries import Filters, aggregated
+from app.coaching.queries import Filters, report
 from app.extensions import db
 from app.followup.service import eligibility, record_survey
 from app.models import Agent, AuditEvent, Customer, FollowUp, Interaction, Survey
@@ -77,7 +76,7 @@ def _contact(
 
 def _report() -> str:
     """The coaching report as JSON text (NaN compares equal to itself there)."""
-    return json.dumps(stats.report(aggregated(db.session, Filters())), sort_keys=True, default=str)
+    return json.dumps(report(db.session, Filters()), sort_keys=True, default=str)
 
 
 def _labels(external_id: str) -> tuple[object, ...]:
