@@ -61,7 +61,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import errors, home, navigation, security, timing
+    from app import errors, home, navigation, security, text_input, timing
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.assist import bp as assist_bp
@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     errors.register(app)
     navigation.register(app)
     security.register(app)
+    text_input.register(app)
     timing.register(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(auth_bp)

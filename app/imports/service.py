@@ -22,6 +22,7 @@ from app.assist.service import customer_for, refresh_labels
 from app.audit import record
 from app.auth.accounts import ensure_team
 from app.models import Agent, Customer, Interaction, Survey, Team, User, Utterance
+from app.text_input import unstorable_text
 from app.transcripts.redaction import redact
 from app.vocabulary import CONTENT_LANGUAGES, PREFERENCES, SPEAKERS, TOUCHPOINTS
 from classifier import Classifier
@@ -110,20 +111,6 @@ def _numbered(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
-
-
-def unstorable_text(value: object) -> str | None:
-    """What makes a decoded value's text impossible to store (a NUL, a lone surrogate), or None."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return "contains a NUL character (\\u0000), which text cannot hold"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "contains an unpaired surrogate (such as \\ud800), which is not valid text"
-        return None
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return next((problem for item in items if (problem := unstorable_text(item))), None)
 
 
 def parse_timestamp(value: object) -> datetime:
