@@ -1,4 +1,4 @@
-"""User administration: list, create, deactivate, issue tokens."""
+"""User administration: list, create, change roles, deactivate, issue tokens."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.audit import record
-from app.auth.accounts import AccountError, create_user, issue_token
+from app.auth.accounts import AccountError, change_role, create_user, issue_token
 from app.auth.roles import roles_required
 from app.extensions import db
 from app.models import Team, User
@@ -49,6 +49,47 @@ def users_submit() -> str | Response | tuple[str, int]:
     record(db.session, "user_created", target=user.email, actor=current_user, role=user.role)
     db.session.commit()
     flash(f"Created {user.email} ({user.role}).", "success")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.post("/users/<int:user_id>/role")
+@roles_required("admin")
+def user_role_submit(user_id: int) -> str | Response | tuple[str, int]:
+    user = db.get_or_abort(User, user_id)
+    form = request.form
+    old_team = user.team.name if user.team else None
+    old_agent = user.agent.external_id if user.agent else None
+    try:
+        old_role = change_role(
+            db.session,
+            user,
+            form.get("role", ""),
+            team_name=(form.get("team") or "").strip() or None,
+            agent_external_id=(form.get("agent_id") or "").strip() or None,
+        )
+    except AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return render_template("admin/users.html", **_users_context(form={})), 422
+    new_team = user.team.name if user.team else None
+    new_agent = user.agent.external_id if user.agent else None
+    if (old_role, old_team, old_agent) == (user.role, new_team, new_agent):
+        db.session.rollback()
+        flash(f"{user.email} already has the role {user.role}.", "info")
+        return redirect(url_for("admin.users"), code=303)
+    record(
+        db.session,
+        "role_changed",
+        target=user.email,
+        actor=current_user,
+        old_role=old_role,
+        new_role=user.role,
+        old_team=old_team,
+        new_team=new_team,
+        agent_id=new_agent,
+    )
+    db.session.commit()
+    flash(f"{user.email} is now {user.role} (was {old_role}).", "success")
     return redirect(url_for("admin.users"), code=303)
 
 

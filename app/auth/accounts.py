@@ -72,6 +72,43 @@ def create_user(
     return user
 
 
+def change_role(
+    session: Session,
+    user: User,
+    role: str,
+    *,
+    team_name: str | None = None,
+    agent_external_id: str | None = None,
+) -> str:
+    """Give `user` another role (not committed); returns the old one. The last active admin
+    keeps the role, so that someone can always manage accounts."""
+    if role not in ROLES:
+        raise AccountError(f"Unknown role '{role}'; choose one of {', '.join(ROLES)}.")
+    old = user.role
+    if old == "admin" and role != "admin" and user.active:
+        # Row locks on PostgreSQL: two admins demoting each other at once cannot both pass.
+        admins = session.scalars(
+            select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()
+        ).all()
+        if set(admins) <= {user.id}:
+            raise AccountError(f"{user.email} is the last active admin; make another user admin first.")
+    team = ensure_team(session, team_name) if team_name else user.team
+    agent = user.agent
+    if agent_external_id:
+        agent = session.scalar(select(Agent).where(Agent.external_id == agent_external_id))
+        if agent is None:
+            agent = Agent(external_id=agent_external_id, name=user.email.split("@")[0], team=team)
+            session.add(agent)
+        elif team is None:
+            team = agent.team
+    if role in {"agent", "lead"} and team is None:
+        raise AccountError(f"A user with role '{role}' needs a team.")
+    if role == "agent" and agent is None:
+        raise AccountError("A user with role 'agent' needs an agent id.")
+    user.role, user.team, user.agent = role, team, agent
+    return old
+
+
 def ensure_team(session: Session, name: str) -> Team:
     team = session.scalar(select(Team).where(Team.name == name))
     if team is None:
