@@ -1,4 +1,5 @@
-"""The app's one loaded model, kept in app.extensions and loaded on first use."""
+"""What each worker process keeps for serving, in app.extensions: the loaded model (with the
+language detector's models) and the cache of live playbook entries."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.playbooks.store import LivePlaybook
 from classifier import Classifier
 
 _KEY = "matchpoint.classifier"
+_PLAYBOOK_KEY = "matchpoint.live_playbook"
 _lock = threading.Lock()
 
 
@@ -22,5 +25,12 @@ def get_classifier() -> Classifier:
             classifier = app.extensions.get(_KEY)
             if classifier is None:
                 classifier = Classifier.load(Path(app.config["MODEL_DIR"]))
+                classifier.language.warm()  # lingua's models too: no request should wait for them
                 app.extensions[_KEY] = classifier
     return classifier
+
+
+def get_live_playbook() -> LivePlaybook:
+    """The worker's playbook cache; it checks itself against the database on every use."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions.setdefault(_PLAYBOOK_KEY, LivePlaybook())  # type: ignore[no-any-return]

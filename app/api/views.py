@@ -12,7 +12,7 @@ from app.api.tokens import api_user, token_required
 from app.assist import access
 from app.assist.service import InteractionError, add_utterance, assist_state, start_interaction
 from app.auth.roles import public
-from app.classification import get_classifier
+from app.classification import get_classifier, get_live_playbook
 from app.errors import ApiError
 from app.extensions import csrf, db, limiter
 from app.followup import service as followup
@@ -48,10 +48,10 @@ def openapi() -> Response:
     return jsonify(describe())
 
 
-def _interaction_or_404(external_id: str) -> Interaction:
+def _interaction_or_404(external_id: str, *, for_writing: bool = False) -> Interaction:
     if unstorable_text(external_id):  # no stored id holds a NUL or a lone surrogate
         raise ApiError(404, "No interaction with such an id.")
-    interaction = access.find_interaction(db.session, api_user(), external_id)
+    interaction = access.find_interaction(db.session, api_user(), external_id, for_writing=for_writing)
     if interaction is None:
         raise ApiError(404, f"No interaction '{external_id}' that you may see.")
     return interaction
@@ -102,19 +102,21 @@ def interactions_create() -> tuple[Response, int]:
 @bp.post("/interactions/<external_id>/utterances")
 @token_required("agent", "lead")
 def utterances_create(external_id: str) -> tuple[Response, int]:
-    interaction = _interaction_or_404(external_id)
+    interaction = _interaction_or_404(external_id, for_writing=True)  # its row lock: until the commit
     body = json_body()
     speaker = choice_field(body, "speaker", SPEAKERS)
     text = text_field(body, "text")
     classifier = get_classifier()
     try:
         utterance, prediction = add_utterance(
-            db.session, interaction, speaker or "customer", text or "", classifier
+            db.session, interaction, speaker or "customer", text or "", classifier, locked=True
         )
     except InteractionError as error:
         db.session.rollback()
         raise ApiError(409, str(error)) from error
-    state = assist_state(db.session, interaction, classifier, known={utterance.id: prediction})
+    state = assist_state(
+        db.session, interaction, classifier, known={utterance.id: prediction}, playbook=get_live_playbook()
+    )
     db.session.commit()
     return jsonify(state.to_json()), 201
 
@@ -123,7 +125,7 @@ def utterances_create(external_id: str) -> tuple[Response, int]:
 @token_required("agent", "lead")
 def assist(external_id: str) -> Response:
     interaction = _interaction_or_404(external_id)
-    state = assist_state(db.session, interaction, get_classifier())
+    state = assist_state(db.session, interaction, get_classifier(), playbook=get_live_playbook())
     db.session.commit()
     return jsonify(state.to_json())
 

@@ -18,9 +18,18 @@ def can_access(user: User, interaction: Interaction) -> bool:
     return False
 
 
-def find_interaction(session: Session, user: User, external_id: str) -> Interaction | None:
-    """The interaction if it exists and `user` may see it; None otherwise (no leaking ids)."""
-    interaction = session.scalar(select(Interaction).where(Interaction.external_id == external_id))
+def find_interaction(
+    session: Session, user: User, external_id: str, *, for_writing: bool = False
+) -> Interaction | None:
+    """The interaction if it exists and `user` may see it; None otherwise (no leaking ids).
+
+    `for_writing` locks its row until the transaction ends (PostgreSQL; SQLite has one writer
+    anyway), so turns added at once by two clients queue instead of racing for the next seq.
+    """
+    query = select(Interaction).where(Interaction.external_id == external_id)
+    if for_writing:
+        query = query.with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserts that refer to it pass
+    interaction = session.scalar(query)
     if interaction is None or not can_access(user, interaction):
         return None
     return interaction

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,7 @@ from app.models import (
     utcnow,
 )
 from app.playbooks import ranking
-from app.playbooks.store import as_entry
+from app.playbooks.store import LivePlaybook, load_shelf
 from app.privacy import pseudonyms
 from app.transcripts.redaction import redact
 from app.vocabulary import PREFERENCES, TOUCHPOINTS
@@ -88,43 +90,71 @@ def start_interaction(
 
 
 def add_utterance(
-    session: Session, interaction: Interaction, speaker: str, text: str, classifier: Classifier
+    session: Session,
+    interaction: Interaction,
+    speaker: str,
+    text: str,
+    classifier: Classifier,
+    *,
+    locked: bool = False,
 ) -> tuple[Utterance, Prediction]:
-    """Redact, classify and store one turn; then refresh the interaction's labels."""
+    """Redact, classify and store one turn; then refresh the interaction's labels.
+
+    `locked`: the caller holds the interaction's row lock (access.find_interaction with
+    for_writing), so on a database with row locks no other turn can take the next seq.
+    """
     clean = redact(text)
     if interaction.language is None:
         interaction.language = classifier.language.detect(clean)
-    prediction = classifier.classify(clean, speaker, interaction.language)
-    for _attempt in range(5):  # two clients posting at once: the unique (interaction, seq) decides
-        seq = (
-            session.scalar(select(func.max(Utterance.seq)).where(Utterance.interaction_id == interaction.id))
-            or 0
-        ) + 1
-        utterance = Utterance(
-            interaction_id=interaction.id,
-            seq=seq,
-            speaker=speaker,
-            text=clean,
-            spoken_at=utcnow(),
-            preference=prediction.preference,
-            p_relational=prediction.probabilities["relational"],
-            p_action_oriented=prediction.probabilities["action_oriented"],
-            p_factual=prediction.probabilities["factual"],
-        )
+    # Only customer turns' cues are ever shown; an agent turn needs its probabilities alone.
+    prediction = classifier.classify_many(
+        [clean], speaker, [interaction.language], with_cues=speaker == "customer"
+    )[0]
+    turns = interaction.utterances  # every turn: the labels below combine them all
+    seq = max((u.seq for u in turns), default=0) + 1
+    fields = {
+        "interaction_id": interaction.id,
+        "speaker": speaker,
+        "text": clean,
+        "preference": prediction.preference,
+        "p_relational": prediction.probabilities["relational"],
+        "p_action_oriented": prediction.probabilities["action_oriented"],
+        "p_factual": prediction.probabilities["factual"],
+    }
+    if locked and session.get_bind().dialect.name != "sqlite":
+        utterance = Utterance(seq=seq, spoken_at=utcnow(), **fields)
+        session.add(utterance)
+        session.flush()
+    else:
+        utterance = _insert_racing(session, interaction, seq, fields)
+    turns = interaction.utterances  # the same list, unless a racing client made us reload it
+    if utterance not in turns:
+        turns.append(utterance)  # no reload of every earlier turn
+    refresh_labels(interaction)
+    return utterance, prediction
+
+
+def _insert_racing(session: Session, interaction: Interaction, seq: int, fields: dict[str, Any]) -> Utterance:
+    """Insert at `seq`; when another client took it meanwhile, the unique (interaction, seq) says
+    so and the turn goes after theirs (their turns are then loaded too)."""
+    for attempt in range(5):
+        if attempt:
+            seq = (
+                session.scalar(
+                    select(func.max(Utterance.seq)).where(Utterance.interaction_id == interaction.id)
+                )
+                or 0
+            ) + 1
+        utterance = Utterance(seq=seq, spoken_at=utcnow(), **fields)
         try:
             with session.begin_nested():
                 session.add(utterance)
         except IntegrityError:
             continue
-        break
-    else:
-        raise InteractionError("could not store the utterance: too many simultaneous writers")
-    if "utterances" in inspect(interaction).unloaded:
-        interaction.utterances  # noqa: B018  (loads the list, the new turn included: it is flushed)
-    elif utterance not in interaction.utterances:
-        interaction.utterances.append(utterance)  # no reload of every earlier turn
-    refresh_labels(interaction)
-    return utterance, prediction
+        if attempt:
+            session.expire(interaction, ["utterances"])  # reloads with the other client's turns and ours
+        return utterance
+    raise InteractionError("could not store the utterance: too many simultaneous writers")
 
 
 def _rows(utterances: list[Utterance]) -> np.ndarray:
@@ -224,8 +254,10 @@ def assist_state(
     *,
     record_shown: bool = True,
     known: dict[int, Prediction] | None = None,
+    playbook: LivePlaybook | None = None,
 ) -> AssistState:
-    """The panel's state; `known` holds predictions (with cues) already made for some turns."""
+    """The panel's state; `known` holds predictions (with cues) already made for some turns;
+    `playbook` is the worker's cache of live entries (without it they are read afresh)."""
     utterances = list(interaction.utterances)
     customer_turns = [u for u in utterances if u.speaker == "customer" and u.text]
     recent = customer_turns[-RECENT_CUSTOMER_TURNS:]
@@ -244,16 +276,16 @@ def assist_state(
             "action_oriented": interaction.customer_p_action_oriented,
             "factual": interaction.customer_p_factual,
         }
-    rows = session.scalars(
-        select(PlaybookEntry).where(
-            PlaybookEntry.touchpoint == interaction.touchpoint,
-            PlaybookEntry.language == ranking.playbook_language(interaction.language),
-            PlaybookEntry.retired.is_(False),
-        )
-    ).all()
-    entries = [as_entry(row) for row in rows]
+    language = ranking.playbook_language(interaction.language)
+    shelf = (
+        playbook.shelf(session, interaction.touchpoint, language)
+        if playbook is not None
+        else load_shelf(session, interaction.touchpoint, language)
+    )
+    entries = shelf.entries
+    hits = ranking.phrase_hits(entries, recent_text)
     agent_turns = sum(1 for u in utterances if u.speaker == "agent")
-    situation = ranking.infer_situation(entries, recent_text, agent_turns)
+    situation = ranking.infer_situation(entries, recent_text, agent_turns, hits)
     suggestions = ranking.rank(
         entries,
         touchpoint=interaction.touchpoint,
@@ -261,9 +293,13 @@ def assist_state(
         probabilities=probabilities or {k: 1 / 3 for k in PREFERENCES},
         recent_customer_text=recent_text,
         situation=situation,
+        hits=hits,
     )
     if record_shown:
-        record_suggestions_shown(session, interaction, [s.entry.id for s in suggestions], rows)
+        shown = {s.entry.id for s in suggestions}
+        record_suggestions_shown(
+            session, interaction, [shelf.row_ids[e.id] for e in entries if e.id in shown]
+        )
     shift = None
     if interaction.preference_shift and len(customer_turns) >= 4:
         middle = len(customer_turns) // 2
@@ -288,20 +324,31 @@ def assist_state(
     )
 
 
-def record_suggestions_shown(session: Session, interaction: Interaction, keys: list[str], rows: Any) -> None:
-    ids = [row.id for row in rows if row.key in keys]
-    if not ids:
+def record_suggestions_shown(session: Session, interaction: Interaction, entry_ids: list[int]) -> None:
+    """Note which entries the agent was shown (once per interaction and entry)."""
+    if not entry_ids:
         return
+    events = SuggestionEvent.__table__
     known = set(
         session.scalars(
-            select(SuggestionEvent.entry_id).where(
-                SuggestionEvent.interaction_id == interaction.id, SuggestionEvent.entry_id.in_(ids)
+            select(events.c.entry_id).where(
+                events.c.interaction_id == interaction.id, events.c.entry_id.in_(entry_ids)
             )
         )
     )
-    for entry_id in ids:
-        if entry_id not in known:
-            session.add(SuggestionEvent(interaction_id=interaction.id, entry_id=entry_id))
+    new = [
+        {"interaction_id": interaction.id, "entry_id": entry_id, "shown_at": utcnow()}
+        for entry_id in entry_ids
+        if entry_id not in known
+    ]
+    if not new:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):  # a poll at the same moment may have noted them: fine
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(events).values(new).on_conflict_do_nothing())
+    else:
+        session.add_all(SuggestionEvent(**row) for row in new)
 
 
 def mark_suggestion_used(session: Session, interaction: Interaction, entry_key: str) -> SuggestionEvent:

@@ -16,7 +16,7 @@ from app.assist.service import (
     start_interaction,
 )
 from app.auth.roles import roles_required
-from app.classification import get_classifier
+from app.classification import get_classifier, get_live_playbook
 from app.extensions import db
 from app.hypermedia import redirect_to, render, wants_fragment
 from app.models import Interaction
@@ -25,8 +25,8 @@ from app.vocabulary import CONTENT_LANGUAGES, PREFERENCE_NAMES, SITUATION_NAMES,
 bp = Blueprint("assist", __name__, url_prefix="/assist")
 
 
-def _interaction(external_id: str) -> Interaction:
-    interaction = access.find_interaction(db.session, current_user, external_id)
+def _interaction(external_id: str, *, for_writing: bool = False) -> Interaction:
+    interaction = access.find_interaction(db.session, current_user, external_id, for_writing=for_writing)
     if interaction is None:
         abort(404, f"No contact '{external_id}' that you may open.")
     return interaction
@@ -75,7 +75,7 @@ def index_submit() -> Response:
 
 
 def _render_contact(interaction: Interaction, status: int = 200, trigger: str | None = None) -> Response:
-    state = assist_state(db.session, interaction, get_classifier())
+    state = assist_state(db.session, interaction, get_classifier(), playbook=get_live_playbook())
     db.session.commit()
     turns = [
         (utterance, segments(utterance.text or "", state.turn_cues.get(utterance.id, [])))
@@ -108,7 +108,7 @@ def contact(external_id: str) -> Response:
 @bp.post("/<external_id>/utterances")
 @roles_required("agent", "lead")
 def utterance_submit(external_id: str) -> Response:
-    interaction = _interaction(external_id)
+    interaction = _interaction(external_id, for_writing=True)
     speaker = request.form.get("speaker", "")
     text = (request.form.get("text") or "").strip()
     max_chars = current_app.config["MAX_TEXT_CHARS"]
@@ -123,7 +123,7 @@ def utterance_submit(external_id: str) -> Response:
         flash(problem, "error")
         return _render_contact(interaction, status=422)
     try:
-        add_utterance(db.session, interaction, speaker, text, get_classifier())
+        add_utterance(db.session, interaction, speaker, text, get_classifier(), locked=True)
     except InteractionError as error:
         db.session.rollback()
         flash(str(error), "error")

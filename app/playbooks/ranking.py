@@ -35,21 +35,36 @@ def playbook_language(language: str | None) -> str:
 
 
 def matched_phrases(entry: Entry, text: str) -> tuple[str, ...]:
-    lowered = text.lower()
+    return _matched(entry, text.lower())
+
+
+def _matched(entry: Entry, lowered: str) -> tuple[str, ...]:
     return tuple(phrase for phrase in entry.phrases if phrase.lower() in lowered)
 
 
-def infer_situation(entries: Sequence[Entry], recent_customer_text: str, agent_turns: int) -> str:
+def phrase_hits(entries: Sequence[Entry], text: str) -> dict[str, tuple[str, ...]]:
+    """Each entry's phrases that occur in `text` (by entry id): computed once, used twice."""
+    lowered = text.lower()
+    return {entry.id: _matched(entry, lowered) for entry in entries}
+
+
+def infer_situation(
+    entries: Sequence[Entry],
+    recent_customer_text: str,
+    agent_turns: int,
+    hits: dict[str, tuple[str, ...]] | None = None,
+) -> str:
     """Opening before the agent has spoken; else the situation whose phrases the customer used."""
     if agent_turns == 0 and not recent_customer_text:
         return "opening"
-    hits: dict[str, int] = {}
+    hits = phrase_hits(entries, recent_customer_text) if hits is None else hits
+    counts: dict[str, int] = {}
     for entry in entries:
-        count = len(matched_phrases(entry, recent_customer_text))
+        count = len(hits[entry.id])
         if count:
-            hits[entry.situation] = hits.get(entry.situation, 0) + count
-    if hits:
-        return max(hits, key=lambda situation: hits[situation])
+            counts[entry.situation] = counts.get(entry.situation, 0) + count
+    if counts:
+        return max(counts, key=lambda situation: counts[situation])
     return "opening" if agent_turns == 0 else "clarifying"
 
 
@@ -62,13 +77,15 @@ def rank(
     recent_customer_text: str,
     situation: str,
     limit: int = 3,
+    hits: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Suggestion]:
     """The best `limit` entries: preference probability × situation fit × phrase matches."""
     wanted_language = playbook_language(language)
     candidates = [e for e in entries if e.touchpoint == touchpoint and e.language == wanted_language]
+    lowered = recent_customer_text.lower()
     scored = []
     for entry in candidates:
-        phrases = matched_phrases(entry, recent_customer_text)
+        phrases = hits[entry.id] if hits is not None else _matched(entry, lowered)
         probability = probabilities.get(entry.preference, 0.0)
         situation_fit = 1.0 if entry.situation == situation else SITUATION_MISMATCH
         score = probability * situation_fit * (1.0 + 0.5 * len(phrases))

@@ -1,10 +1,13 @@
-"""Playbook entries in the database: sync from the YAML files, edits with history, export."""
+"""Playbook entries in the database: sync from the YAML files, edits with history, export;
+the live entries per touchpoint and language, cached per process for the assist panel."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import PlaybookEntry, PlaybookRevision, User, utcnow
@@ -138,3 +141,62 @@ def revision(session: Session, row: PlaybookEntry, version: int) -> PlaybookRevi
             PlaybookRevision.entry_id == row.id, PlaybookRevision.version == version
         )
     )
+
+
+@dataclass(frozen=True)
+class Shelf:
+    """The live (not retired) entries of one touchpoint and playbook language."""
+
+    entries: tuple[Entry, ...]
+    row_ids: dict[str, int]  # entry key → playbook_entries.id, for the suggestion events
+
+
+def load_shelf(session: Session, touchpoint: str, language: str) -> Shelf:
+    rows = session.scalars(
+        select(PlaybookEntry).where(
+            PlaybookEntry.touchpoint == touchpoint,
+            PlaybookEntry.language == language,
+            PlaybookEntry.retired.is_(False),
+        )
+    ).all()
+    return Shelf(tuple(as_entry(row) for row in rows), {row.key: row.id for row in rows})
+
+
+def fingerprint(session: Session) -> tuple[Any, ...]:
+    """Changes whenever any entry is added, saved (its version counter moves), retired or restored."""
+    return tuple(
+        session.execute(
+            select(
+                func.count(PlaybookEntry.id),
+                func.sum(PlaybookEntry.id),
+                func.sum(PlaybookEntry.version),
+                func.max(PlaybookEntry.updated_at),
+            )
+        ).one()
+    )
+
+
+class LivePlaybook:
+    """Shelves kept in one process, checked against the database's fingerprint on every use.
+
+    Workers and hosts share only the database, so a trainer's save through any of them shows in
+    the next suggestion everywhere; the check is one aggregate over a few hundred rows, against
+    loading and converting every entry of the shelf per request.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fingerprint: tuple[Any, ...] | None = None
+        self._shelves: dict[tuple[str, str], Shelf] = {}
+
+    def shelf(self, session: Session, touchpoint: str, language: str) -> Shelf:
+        current = fingerprint(session)
+        with self._lock:
+            if current == self._fingerprint and (touchpoint, language) in self._shelves:
+                return self._shelves[(touchpoint, language)]
+        shelf = load_shelf(session, touchpoint, language)  # at least as new as `current`
+        with self._lock:
+            if current != self._fingerprint:
+                self._fingerprint, self._shelves = current, {}
+            self._shelves[(touchpoint, language)] = shelf
+        return shelf
