@@ -3,17 +3,31 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements.lock
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/matchpoint_test
 
-.PHONY: run test test-sqlite test-postgres install chromium lint bench vendor clean
+.PHONY: run test test-sqlite test-postgres install lock audit chromium lint bench vendor clean
 
-$(STAMP): pyproject.toml
+## make install: exactly the versions in requirements.lock (the ones `make audit` checks)
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	$(BIN)/python -m pip install --quiet -c $(LOCK) --upgrade pip
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## make lock: after changing pyproject.toml, install what it asks for and pin all of it again
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	$(BIN)/python .ci/lock.py $(LOCK)
+
+## make audit: known vulnerabilities in the locked versions, from PyPI's advisory data.
+## --strict: a pin that could not be checked fails the audit instead of passing unseen.
+audit: install
+	$(BIN)/pip-audit --requirement $(LOCK) --no-deps --disable-pip --strict \
+	  --vulnerability-service pypi --progress-spinner off
 
 ## make run: install, migrate the SQLite database, demo data if empty, model, first admin, serve on :5000
 run: install
