@@ -48,8 +48,11 @@ def transcripts(count: int, seed: int = 7) -> pd.DataFrame:
 def model_dir(scratch: Path) -> Path:
     """The real model: instance/models when trained, else one trained into scratch."""
     found = persistence.default_model_dir()
-    if persistence.exists(found):
+    try:
+        persistence.load(found)
         return found
+    except persistence.ModelError:  # none yet, or made by an older version: train one here
+        pass
     pipelines, metadata = train(dataset.load(dataset.default_training_dir()))
     persistence.save(scratch / "model", pipelines, metadata)
     return scratch / "model"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from classifier.labels import LABELS
-from classifier.predict import Classifier, Prediction, probabilities_of
+from classifier.predict import Classifier, Prediction, rounded_rows
 from classifier.transcript import Turn
 
 SHIFT_MARGIN = 0.15  # how much the late turns must lean the other way to call it a shift
@@ -60,8 +59,9 @@ class TranscriptAnalysis:
         """Bhattacharyya overlap of the two distributions: 1 identical, 0 disjoint."""
         if self.customer_probabilities is None or self.agent_probabilities is None:
             return None
-        overlap = sum(math.sqrt(self.customer_probabilities[k] * self.agent_probabilities[k]) for k in LABELS)
-        return round(min(1.0, overlap), 4)
+        customer = np.array([[self.customer_probabilities[k] for k in LABELS]])
+        agent = np.array([[self.agent_probabilities[k] for k in LABELS]])
+        return float(match_scores(customer, agent)[0])
 
     @property
     def matched(self) -> bool:
@@ -105,6 +105,36 @@ def combine(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return (rows * weights[:, None]).sum(axis=0) / weights.sum()
 
 
+def combine_groups(rows: np.ndarray, texts: Sequence[str], groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """combine(rows, turn_weights(texts)) for many transcripts at once, rounded.
+
+    rows are the turns of one side, `groups` says which transcript each belongs to (sorted,
+    turns in order within a transcript). A transcript without turns gets a row of NaN.
+    """
+    if not len(rows):
+        return np.full((n_groups, len(LABELS)), np.nan)
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    sizes = np.diff(np.r_[starts, len(groups)])
+    first = np.repeat(starts, sizes)
+    span = np.repeat(np.maximum(sizes - 1, 1), sizes)
+    position = 1.0 + (np.arange(len(groups)) - first) / span
+    words = np.fromiter((max(1, len(text.split())) for text in texts), dtype=np.float64, count=len(texts))
+    weights = position * np.log1p(words)
+    totals = np.zeros((n_groups, len(LABELS)))
+    for column in range(len(LABELS)):
+        totals[:, column] = np.bincount(groups, weights=rows[:, column] * weights, minlength=n_groups)
+    mass = np.bincount(groups, weights=weights, minlength=n_groups)
+    out = np.full((n_groups, len(LABELS)), np.nan)
+    present = mass > 0
+    out[present] = rounded_rows(totals[present] / mass[present, None])
+    return out
+
+
+def match_scores(customer: np.ndarray, agent: np.ndarray) -> np.ndarray:
+    """Bhattacharyya overlap per row, rounded; NaN where a side has no turns."""
+    return np.round(np.minimum(1.0, np.sqrt(customer * agent).sum(axis=1)), 4)
+
+
 def detect_shift(rows: np.ndarray, weights: np.ndarray) -> tuple[int, int, int] | None:
     """Compare the first and second half of the customer's turns; (from, to, split index)."""
     if len(rows) < 4:
@@ -129,14 +159,15 @@ def analyze(classifier: Classifier, turns: Sequence[Turn], lang: str | None = No
     shift: Shift | None = None
     for side, indices in by_side.items():
         texts = [turns[i].text for i in indices]
-        predictions = classifier.classify_many(texts, side, [language] * len(texts), detailed_cues=False)
+        predictions = classifier.classify_many(texts, side, [language] * len(texts))
         scored.update(zip(indices, predictions, strict=True))
         if not predictions:
             combined[side] = None
             continue
         rows = np.array([[p.probabilities[label] for label in LABELS] for p in predictions])
         weights = turn_weights(texts)
-        combined[side] = probabilities_of(combine(rows, weights))
+        together = combine_groups(rows, texts, np.zeros(len(rows), dtype=np.int64), 1)[0]
+        combined[side] = dict(zip(LABELS, together.tolist(), strict=True))
         if side == "customer" and (found := detect_shift(rows, weights)):
             before, after, middle = found
             shift = Shift(LABELS[before], LABELS[after], indices[middle])

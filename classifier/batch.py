@@ -15,9 +15,9 @@ import pyarrow.dataset as pa_dataset
 import pyarrow.parquet as pq
 
 from classifier import persistence
-from classifier.analysis import TranscriptAnalysis, combine, turn_weights
+from classifier.analysis import combine_groups, match_scores
 from classifier.labels import LABELS, SIDES
-from classifier.predict import Classifier, probabilities_of
+from classifier.predict import Classifier
 
 INPUT_COLUMNS = ("interaction_id", "seq", "speaker", "text")
 OUTPUT_SCHEMA = pa.schema(
@@ -58,27 +58,13 @@ def empty_output() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in OUTPUT_DTYPES.items()})
 
 
-UNDETERMINED = "und"  # BCP 47 "undetermined": batch scoring does not detect languages
-
-
-def turn_probabilities(classifier: Classifier, texts: list[str], side: str) -> np.ndarray:
-    """Per-turn rows exactly as analysis.analyze sees them (evidence-shrunk, rounded).
-
-    One classify_many call for all the texts of a side, without cues: the model runs once,
-    vectorised, and the shrinkage and rounding are the classifier's own, not a copy.
-    """
-    if not texts:
-        return np.empty((0, len(LABELS)))
-    predictions = classifier.classify_many(texts, side, [UNDETERMINED] * len(texts), with_cues=False)
-    return np.array([[p.probabilities[label] for label in LABELS] for p in predictions])
-
-
 def score_frame(df: pd.DataFrame, classifier: Classifier) -> pd.DataFrame:
     """Score utterance rows into one row per interaction, with exactly OUTPUT_COLUMNS.
 
-    Turns are ordered by `seq` and combined per side as analysis.analyze does (turn_weights,
-    combine, rounding), so the figures equal a single transcript's analysis. Rows whose
-    speaker is not customer/agent or whose text is empty are not turns, as in the parsers.
+    Turns are ordered by `seq` and combined per side as analysis.analyze does (the same
+    combine_groups and match_scores, so the figures equal a single transcript's analysis),
+    but for all interactions of the frame at once. Rows whose speaker is not
+    customer/agent or whose text is empty are not turns, as in the parsers.
     """
     missing = [name for name in INPUT_COLUMNS if name not in df.columns]
     if missing:
@@ -91,43 +77,28 @@ def score_frame(df: pd.DataFrame, classifier: Classifier) -> pd.DataFrame:
             "text": df["text"].fillna("").astype(str).str.strip().to_numpy(dtype=object),
         }
     ).sort_values(["interaction_id", "seq"], kind="stable")
+    if frame.empty:
+        return empty_output()
     ids = pd.unique(frame["interaction_id"])
-    combined: dict[str, list[dict[str, float] | None]] = {}
+    index = pd.Index(ids)
+    combined: dict[str, np.ndarray] = {}
     for side in SIDES:
         turns = frame[(frame["speaker"] == side) & (frame["text"] != "")]
         texts: list[str] = turns["text"].tolist()
-        rows = turn_probabilities(classifier, texts, side)
-        owners = turns["interaction_id"].to_numpy()
-        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else np.array([], int)
-        ends = np.r_[starts[1:], len(owners)]
-        per_id = {
-            owners[a]: probabilities_of(combine(rows[a:b], turn_weights(texts[a:b])))
-            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
-        }
-        combined[side] = [per_id.get(ident) for ident in ids]
-    records = []
-    for ident, customer, agent in zip(ids, combined["customer"], combined["agent"], strict=True):
-        analysis = TranscriptAnalysis("", customer, agent, (), None)
-        score = analysis.match_score
-        records.append(
-            {
-                "interaction_id": ident,
-                "customer_preference": analysis.customer_preference,
-                **_columns("customer", customer),
-                "agent_style": analysis.agent_style,
-                **_columns("agent", agent),
-                "match_score": np.nan if score is None else score,
-                "matched": analysis.matched,
-            }
-        )
-    out = pd.DataFrame.from_records(records, columns=list(OUTPUT_COLUMNS)) if records else empty_output()
-    return out.astype(OUTPUT_DTYPES)
-
-
-def _columns(side: str, probabilities: dict[str, float] | None) -> dict[str, float]:
-    return {
-        f"{side}_p_{label}": np.nan if probabilities is None else probabilities[label] for label in LABELS
-    }
+        rows = classifier.probabilities(texts, side)
+        groups = index.get_indexer(turns["interaction_id"])
+        combined[side] = combine_groups(rows, texts, groups, len(ids))
+    customer, agent = combined["customer"], combined["agent"]
+    out = pd.DataFrame({"interaction_id": ids})
+    for side, rows in combined.items():
+        has = ~np.isnan(rows[:, 0])
+        top = np.array(LABELS, dtype=object)[np.nan_to_num(rows, nan=0.0).argmax(axis=1)]
+        out[OUTPUT_COLUMNS[1] if side == "customer" else "agent_style"] = np.where(has, top, None)
+        for column, label in enumerate(LABELS):
+            out[f"{side}_p_{label}"] = rows[:, column]
+    out["match_score"] = match_scores(customer, agent)
+    out["matched"] = out["customer_preference"].notna() & (out["customer_preference"] == out["agent_style"])
+    return out[list(OUTPUT_COLUMNS)].astype(OUTPUT_DTYPES)
 
 
 # One Classifier per worker process and model folder: loaded by the first task, reused after.

@@ -29,10 +29,18 @@ def max_text_chars() -> int:
 
 
 def ensure_model(model_dir: Path, training_dir: Path) -> Classifier:
-    """Load the model, training one first (and saying so on stderr) when none exists."""
+    """Load the model, training one first (and saying so on stderr) when none exists or the
+    one there was made by an older version. A damaged or untrusted file is an error."""
     if not persistence.exists(model_dir):
         click.echo(f"No trained model in {model_dir}; training one from {training_dir} …", err=True)
         train_and_save(model_dir, training_dir)
+    try:
+        return Classifier.load(model_dir)
+    except persistence.OutdatedModelError as error:
+        click.echo(f"{error}\nRetraining from {training_dir} …", err=True)
+        train_and_save(model_dir, training_dir)
+    except persistence.ModelError as error:
+        raise click.ClickException(str(error)) from error
     try:
         return Classifier.load(model_dir)
     except persistence.ModelError as error:

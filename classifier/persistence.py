@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 
 MODEL_FILE = "matchpoint.skops"
 SIDECAR_FILE = "matchpoint.json"
-FORMAT = 1
+FORMAT = 2  # 2: classifier.hashing.NgramHasher replaced HashingVectorizer
 
 # The only types a model file may contain. skops refuses anything else, so a tampered
 # file cannot run code on load.
@@ -41,7 +41,7 @@ TRUSTED_TYPES = [
     "scipy.sparse._csr.csr_array",
     "sklearn.pipeline.Pipeline",
     "sklearn.pipeline.FeatureUnion",
-    "sklearn.feature_extraction.text.HashingVectorizer",
+    "classifier.hashing.NgramHasher",
     "sklearn.feature_extraction.text.TfidfTransformer",
     "sklearn.linear_model._logistic.LogisticRegression",
 ]
@@ -49,6 +49,10 @@ TRUSTED_TYPES = [
 
 class ModelError(RuntimeError):
     """The model files are missing, untrusted or made by incompatible library versions."""
+
+
+class OutdatedModelError(ModelError):
+    """Sound model files, but made by an older model format or another scikit-learn: retrain."""
 
 
 @dataclass(frozen=True)
@@ -146,11 +150,14 @@ def stored_types(model_path: Path) -> set[str]:
 
 def _check_versions(metadata: dict[str, Any], where: Path) -> None:
     if metadata.get("format") != FORMAT:
-        raise ModelError(f"{where}: model format {metadata.get('format')} is not {FORMAT}; retrain.")
+        raise OutdatedModelError(
+            f"{where}: model format {metadata.get('format')} is not {FORMAT}. "
+            "Run `matchpoint train` to retrain it with this version."
+        )
     saved = metadata.get("versions", {}).get("scikit-learn", "")
     current = sklearn.__version__
     if saved.split(".")[:2] != current.split(".")[:2]:
-        raise ModelError(
+        raise OutdatedModelError(
             f"{where}: the model was trained with scikit-learn {saved or 'unknown'}, this is "
             f"{current}. Run `matchpoint train` to retrain it with the installed version."
         )

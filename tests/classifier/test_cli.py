@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,21 @@ def test_invalid_training_data_names_file_and_line(cli: CliRunner, tmp_path: Pat
     result = cli.invoke(train, ["--model-dir", str(tmp_path / "m"), "--training-data", str(tmp_path)])
     assert result.exit_code != 0
     assert "da.jsonl:1: missing field 'text'" in result.output
+
+
+def test_classify_retrains_a_model_of_an_older_format(
+    cli: CliRunner, sample_model_dir: Path, tmp_path: Path
+) -> None:
+    model_dir = tmp_path / "models"
+    shutil.copytree(sample_model_dir, model_dir)
+    sidecar = model_dir / "matchpoint.json"
+    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "format": 1}))
+    result = cli.invoke(
+        classify,
+        ["--side", "customer", "--model-dir", str(model_dir), "--training-data", str(SAMPLE_TRAINING)],
+        input=json.dumps({"id": "a", "text": "hvornår kommer teknikeren"}) + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "model format 1" in result.stderr and "Retraining" in result.stderr
+    assert json.loads(sidecar.read_text())["format"] == 2
+    assert json.loads(result.stdout)["id"] == "a"

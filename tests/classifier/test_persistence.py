@@ -49,3 +49,11 @@ def test_damaged_file_is_a_clear_error(sample_model_dir: Path, tmp_path: Path) -
     (tmp_path / persistence.MODEL_FILE).write_bytes(b"not a zip file")
     with pytest.raises(persistence.ModelError):
         persistence.load(tmp_path)
+
+
+def test_model_of_an_older_format_is_outdated_not_damaged(sample_model_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(sample_model_dir, tmp_path, dirs_exist_ok=True)
+    sidecar = tmp_path / persistence.SIDECAR_FILE
+    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "format": 1}))
+    with pytest.raises(persistence.OutdatedModelError, match="model format 1 is not 2"):
+        persistence.load(tmp_path)
