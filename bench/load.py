@@ -4,9 +4,13 @@ Each concurrent client is its own process with one http.client connection, so cl
 queue behind one another on the GIL. Every run is bounded: a warm-up, then a measured window of
 `duration` seconds or `max_requests` answers per client, whichever comes first; then it stops.
 
+    python -m bench.load --headline                       # the targets: healthz, classify, live; 2 workers
+    python -m bench.load --headline --database postgresql+psycopg://postgres@127.0.0.1:5432/matchpoint_bench
     python -m bench.load                                  # every scenario, 2/3/4 workers, SQLite
     python -m bench.load --workers 3 --scenario live      # one scenario on one server
-    python -m bench.load --database postgresql+psycopg://postgres@127.0.0.1:5432/matchpoint_bench
+
+Each run prints a table (also as Markdown rows for docs/performance.md), checks the serving
+targets, and writes its rows as JSON (bench/results/load-<database>.json unless --json says).
 """
 
 from __future__ import annotations
@@ -16,19 +20,25 @@ import http.client
 import json
 import multiprocessing
 import os
+import platform
 import random
 import re
 import statistics
+import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psutil
 
 from bench.server import Server, running
 
+RESULTS = Path(__file__).resolve().parent / "results"
+HEADLINE = ("healthz", "classify", "live")  # the scenarios the serving targets are about
 TURNS = 40  # a live interaction grows to this many turns, then the client starts a new one
 POLL_TURNS = 20  # interactions polled by the assist scenarios hold this many turns
 
@@ -311,6 +321,50 @@ def measure(
     }
 
 
+TARGETS = (
+    ("classify p95 ≤ 15 ms at 8 clients", "classify", lambda row, ref: row["p95_ms"] <= 15.0),
+    (
+        "classify ≥ 25 % of healthz throughput",
+        "classify",
+        lambda row, ref: ref is not None and row["throughput_per_s"] >= 0.25 * ref["throughput_per_s"],
+    ),
+    ("live ≥ 200 utterances/s at 16 clients", "live", lambda row, ref: row["throughput_per_s"] >= 200.0),
+    ("live p95 ≤ 50 ms at 16 clients", "live", lambda row, ref: row["p95_ms"] <= 50.0),
+)
+
+
+def check_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each serving target against each server (workers) that ran its scenario; errors must be zero."""
+    verdicts = []
+    for workers in sorted({row["workers"] for row in rows}):
+        by_name = {row["scenario"]: row for row in rows if row["workers"] == workers}
+        for text, scenario, passes in TARGETS:
+            if scenario in by_name:
+                row = by_name[scenario]
+                met = bool(passes(row, by_name.get("healthz"))) and row["errors"] == 0
+                verdicts.append({"workers": workers, "target": text, "met": met})
+        errors = sum(row["errors"] for row in by_name.values())
+        verdicts.append({"workers": workers, "target": "zero errors in every scenario", "met": errors == 0})
+    return verdicts
+
+
+def markdown_rows(rows: list[dict[str, Any]]) -> list[str]:
+    """The table of docs/performance.md, one line per row."""
+    lines = [
+        "| workers | scenario | clients | req/s | median | p95 | p99 | srv med | errors "
+        "| srv cpu | cli cpu | oth cpu | srv ms/req |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['workers']} | {row['scenario']} | {row['clients']} | {row['throughput_per_s']} "
+            f"| {row['median_ms']} | {row['p95_ms']} | {row['p99_ms']} | {row['server_median_ms']} "
+            f"| {row['errors']} | {row['server_cpu_cores']} | {row['client_cpu_cores']} "
+            f"| {row['other_cpu_cores']} | {row['server_cpu_ms_per_request']} |"
+        )
+    return lines
+
+
 def _request(
     server: Server, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
 ) -> http.client.HTTPResponse:
@@ -431,11 +485,14 @@ def run(
     server_cpus: str | None = None,
     client_cpus: list[int] | None = None,
     report: Callable[[dict[str, Any]], None] | None = None,
+    model_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Every scenario on a fresh server per worker count."""
     rows = []
     for count in workers:
-        with running(workers=count, database_url=database_url, cpus=server_cpus) as server:
+        with running(
+            workers=count, database_url=database_url, model_dir=model_dir, cpus=server_cpus
+        ) as server:
             context = prepare(server)
             for name in scenarios:
                 row = {
@@ -469,9 +526,16 @@ def main() -> None:
     )
     parser.add_argument("--server-cpus", help="pin the server with taskset, e.g. 0")
     parser.add_argument("--client-cpus", help="pin the clients, e.g. 1")
-    parser.add_argument("--json", help="also write the rows to this file")
+    parser.add_argument("--json", help="write the rows here (default bench/results/load-<database>.json)")
+    parser.add_argument("--model-dir", type=Path, help="trained model to serve (default instance/models)")
     parser.add_argument("--by-length", action="store_true", help="only classify time against text length")
+    parser.add_argument(
+        "--headline",
+        action="store_true",
+        help=f"the serving targets only: {', '.join(HEADLINE)} on 2 workers (unless --workers/--scenario)",
+    )
     args = parser.parse_args()
+    load_before = [round(x, 2) for x in os.getloadavg()]  # 1, 5, 15 minutes: how busy the machine was
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     client_cpus = [int(c) for c in args.client_cpus.split(",")] if args.client_cpus else None
 
@@ -487,7 +551,9 @@ def main() -> None:
             print(f"        error: {sample}", flush=True)
 
     if args.by_length:
-        with running(workers=1, database_url=args.database, cpus=args.server_cpus) as server:
+        with running(
+            workers=1, database_url=args.database, model_dir=args.model_dir, cpus=args.server_cpus
+        ) as server:
             for row in by_length(server, prepare(server, polls=0)):
                 print(json.dumps(row), flush=True)
         return
@@ -495,19 +561,43 @@ def main() -> None:
         f"{'workers':>7} {'scenario':<16} {'clients':>7} {'req/s':>8} {'median':>8} {'p95':>8} {'p99':>8} "
         f"{'srv med':>8} {'errors':>6} {'cli cpu':>7} {'srv cpu':>7} {'oth cpu':>7} {'srv ms/req':>10}"
     )
+    started = datetime.now(UTC)
     rows = run(
-        tuple(args.workers or (2, 3, 4)),
-        tuple(args.scenario or SCENARIOS),
+        tuple(args.workers or ((2,) if args.headline else (2, 3, 4))),
+        tuple(args.scenario or (HEADLINE if args.headline else SCENARIOS)),
         args.database,
         args.duration,
         args.warmup,
         args.server_cpus,
         client_cpus,
         show,
+        args.model_dir,
     )
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
+    verdicts = check_targets(rows)
+    print()
+    print("\n".join(markdown_rows(rows)))
+    print()
+    for verdict in verdicts:
+        print(
+            f"{'met   ' if verdict['met'] else 'MISSED'}  {verdict['workers']} workers: {verdict['target']}"
+        )
+    database = (args.database or "sqlite").split(":")[0].split("+")[0]
+    path = Path(args.json) if args.json else RESULTS / f"load-{database}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    machine = {
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "python": platform.python_version(),
+    }
+    document = {
+        "started": started.isoformat(timespec="seconds"),
+        "command": " ".join(["python -m bench.load", *sys.argv[1:]]),
+        "machine": machine,
+        "rows": rows,
+        "targets": verdicts,
+    }
+    path.write_text(json.dumps(document, indent=2))
+    print(f"\nwritten to {path}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from app.api.tokens import api_user, token_required
 from app.assist import access
 from app.assist.service import InteractionError, add_utterance, assist_state, start_interaction
 from app.auth.roles import public
-from app.classification import get_classifier, get_live_playbook
+from app.classification import get_classifier, get_live_playbook, get_recent_predictions
 from app.errors import ApiError
 from app.extensions import csrf, db, limiter
 from app.followup import service as followup
@@ -115,7 +115,12 @@ def utterances_create(external_id: str) -> tuple[Response, int]:
         db.session.rollback()
         raise ApiError(409, str(error)) from error
     state = assist_state(
-        db.session, interaction, classifier, known={utterance.id: prediction}, playbook=get_live_playbook()
+        db.session,
+        interaction,
+        classifier,
+        known={utterance.id: prediction},
+        playbook=get_live_playbook(),
+        memo=get_recent_predictions(),
     )
     db.session.commit()
     return jsonify(state.to_json()), 201
@@ -125,7 +130,9 @@ def utterances_create(external_id: str) -> tuple[Response, int]:
 @token_required("agent", "lead")
 def assist(external_id: str) -> Response:
     interaction = _interaction_or_404(external_id)
-    state = assist_state(db.session, interaction, get_classifier(), playbook=get_live_playbook())
+    state = assist_state(
+        db.session, interaction, get_classifier(), playbook=get_live_playbook(), memo=get_recent_predictions()
+    )
     db.session.commit()
     return jsonify(state.to_json())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import func, select
@@ -30,6 +30,9 @@ from app.vocabulary import PREFERENCES, TOUCHPOINTS
 from classifier import Classifier
 from classifier.analysis import combine, detect_shift, turn_weights
 from classifier.predict import Prediction, probabilities_of
+
+if TYPE_CHECKING:
+    from app.classification import RecentPredictions
 
 RECENT_CUSTOMER_TURNS = 2
 
@@ -255,19 +258,26 @@ def assist_state(
     record_shown: bool = True,
     known: dict[int, Prediction] | None = None,
     playbook: LivePlaybook | None = None,
+    memo: RecentPredictions | None = None,
 ) -> AssistState:
-    """The panel's state; `known` holds predictions (with cues) already made for some turns;
-    `playbook` is the worker's cache of live entries (without it they are read afresh)."""
+    """The panel's state; `known` holds predictions (with cues) already made for some turns.
+    The worker's caches are optional: `playbook` of live entries (else read afresh), `memo` of
+    recent turns' predictions (else the last customer turns are classified again)."""
     utterances = list(interaction.utterances)
     customer_turns = [u for u in utterances if u.speaker == "customer" and u.text]
     recent = customer_turns[-RECENT_CUSTOMER_TURNS:]
     recent_text = " ".join(u.text or "" for u in recent)
     known = dict(known or {})
+    if memo is not None:
+        known.update((u.id, p) for u in recent if u.id not in known and (p := memo.get(u)) is not None)
     missing = [u for u in recent if u.id not in known]
     if missing:
         texts = [u.text or "" for u in missing]
         predictions = classifier.classify_many(texts, "customer", [interaction.language] * len(missing))
         known.update(zip((u.id for u in missing), predictions, strict=True))
+    if memo is not None:
+        for u in recent:
+            memo.put(u, known[u.id])
     turn_cues = {u.id: [cue.to_json() for cue in known[u.id].cues] for u in recent}
     probabilities = None
     if interaction.customer_preference is not None:

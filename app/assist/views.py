@@ -16,7 +16,7 @@ from app.assist.service import (
     start_interaction,
 )
 from app.auth.roles import roles_required
-from app.classification import get_classifier, get_live_playbook
+from app.classification import get_classifier, get_live_playbook, get_recent_predictions
 from app.extensions import db
 from app.hypermedia import redirect_to, render, wants_fragment
 from app.models import Interaction
@@ -75,7 +75,9 @@ def index_submit() -> Response:
 
 
 def _render_contact(interaction: Interaction, status: int = 200, trigger: str | None = None) -> Response:
-    state = assist_state(db.session, interaction, get_classifier(), playbook=get_live_playbook())
+    state = assist_state(
+        db.session, interaction, get_classifier(), playbook=get_live_playbook(), memo=get_recent_predictions()
+    )
     db.session.commit()
     turns = [
         (utterance, segments(utterance.text or "", state.turn_cues.get(utterance.id, [])))
