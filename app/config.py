@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "PLAYBOOK_DIR": None,  # None: playbooks/ beside the packages
     "MAX_TEXT_CHARS": 20_000,  # one utterance or one classify request
     "MAX_UPLOAD_BYTES": 50 * 1024 * 1024,
+    "MAX_UPLOAD_ROWS": 200_000,  # rows of one uploaded file (the import command has no limit)
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "10 per minute",
     "API_RATE_LIMIT": "6000 per minute",
@@ -31,6 +32,7 @@ _BOOLEAN = {"SECURE_COOKIES"}
 _INTEGER = {
     "MAX_TEXT_CHARS",
     "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_ROWS",
     "SESSION_HOURS",
     "RETENTION_DAYS",
     "FOLLOWUP_DUE_HOURS",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
@@ -34,6 +34,7 @@ REQUIRED_SURVEY_FIELDS = ("interaction_id", "score", "responded_at")
 DEFAULT_MAX_TEXT_CHARS = 20_000
 IMPORT_LOCK_KEY = 0x4D50494D  # PostgreSQL advisory lock that serialises imports ("MPIM")
 CHUNK = 200  # rows written (and interactions looked up) per round trip
+MAX_LINE_BYTES = 4 * 1024 * 1024  # one interaction (all its utterances) or one CSV row
 # Column widths of the tables these values land in.
 _LIMITS = {
     "interaction_id": 64,
@@ -78,39 +79,92 @@ class ImportReport:
         return text + "."
 
 
-class _Undecodable(Exception):
-    def __init__(self, line: int | None) -> None:
-        super().__init__(line)
-        self.problem = Problem(
-            line, "the file is not UTF-8 text. Save it as UTF-8 (in Excel: 'CSV UTF-8') and import it again."
+class _Unreadable(Exception):
+    """The file cannot be read on (not UTF-8, a line too long, too many rows): one problem
+    that ends the check, and nothing is written."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 1024**2:g} MB" if n_bytes >= 1024**2 else f"{n_bytes / 1024:g} KB"
+
+
+def _not_utf8(number: int, line: bytes, error: UnicodeDecodeError) -> Problem:
+    """Where the bytes that are not UTF-8 are, and what the file probably is instead."""
+    if number == 1 and line.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Problem(
+            None,
+            "the file is not UTF-8 text but UTF-16. Save it as UTF-8 "
+            "(in Excel: 'CSV UTF-8'; in Notepad: Save as, Encoding UTF-8) and import it again.",
         )
+    byte = line[error.start]
+    guess = "; it looks like Latin-1 or Windows-1252" if 0xA0 <= byte <= 0xFF else ""
+    return Problem(
+        number,
+        f"the file is not UTF-8 text (byte 0x{byte:02X} at position {error.start + 1}{guess}). "
+        "Save it as UTF-8 (in Excel: 'CSV UTF-8') and import it again.",
+    )
 
 
-def _numbered(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
-    """(line number, text) from text lines or the byte lines of a binary file; BOM dropped."""
-    iterator = iter(lines)
-    number = 0
-    while True:
-        number += 1
-        try:
-            line = next(iterator)
-        except StopIteration:
+class LineSource:
+    """An import's input, read twice (once to check every line, once to write) and never held
+    in memory as a whole: a seekable file (an upload's temporary file, a file the command opened)
+    is read again from where it started, one bounded line at a time; lines already in memory
+    (a list, a generator) are kept as a list."""
+
+    def __init__(
+        self, source: Iterable[str | bytes] | IO[bytes], max_line_bytes: int = MAX_LINE_BYTES
+    ) -> None:
+        self.max_line_bytes = max_line_bytes
+        self._file: IO[bytes] | None = None
+        self._items: Sequence[str | bytes] = ()
+        if hasattr(source, "readline") and hasattr(source, "seek") and source.seekable():  # type: ignore[union-attr]
+            self._file = source  # type: ignore[assignment]
+            self._start = source.tell()  # type: ignore[union-attr]
+        else:
+            self._items = source if isinstance(source, list | tuple) else list(source)
+
+    def _raw(self) -> Iterator[str | bytes]:
+        if self._file is None:
+            yield from self._items
             return
-        except UnicodeDecodeError as error:  # a text stream decodes ahead: its line is unknown
-            raise _Undecodable(None) from error
-        if isinstance(line, bytes):
-            try:
-                line = line.decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise _Undecodable(number) from error
-        if number == 1:
-            line = line.removeprefix("\ufeff")
-        yield number, line
+        self._file.seek(self._start)
+        while line := self._file.readline(self.max_line_bytes + 1):
+            yield line
+
+    def numbered(self) -> Iterator[tuple[int, str]]:
+        """(line number, text) of every line; raises _Unreadable at a line that is not UTF-8
+        or longer than max_line_bytes (without reading the rest of that line into memory)."""
+        for number, line in enumerate(self._raw(), start=1):
+            if len(line) > self.max_line_bytes:
+                raise _Unreadable(
+                    Problem(
+                        number,
+                        f"the line is longer than {_size(self.max_line_bytes)}, the most one line may "
+                        "hold; each line holds one record, and texts have their own limit",
+                    )
+                )
+            if isinstance(line, bytes):
+                try:
+                    line = line.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    raise _Unreadable(_not_utf8(number, line, error)) from error
+            if number == 1:
+                line = line.removeprefix("\ufeff")
+            yield number, line
 
 
-def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
+def _too_many_rows(line: int, max_rows: int) -> _Unreadable:
+    return _Unreadable(
+        Problem(
+            line,
+            f"the file holds more than {max_rows} rows, the most one upload may hold. Split it into "
+            "smaller files (each goes in all-or-nothing) or use the command `matchpoint import`.",
+        )
+    )
 
 
 def parse_timestamp(value: object) -> datetime:
@@ -286,42 +340,125 @@ def parse_interaction_line(
 
 def import_interactions(
     session: Session,
-    lines: Iterable[str | bytes],
+    lines: Iterable[str | bytes] | IO[bytes],
     classifier: Classifier,
     *,
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+    max_rows: int | None = None,
+    team: str | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> ImportReport:
-    """Validate every line, then (only if all are valid) create or update each interaction."""
+    """Check every line, then (only if all are valid) read the file again and create or update
+    each interaction, a chunk at a time. `team`: the one team the file may touch (a lead's
+    upload); its new agents join that team. `max_rows`: the most lines with an interaction."""
     report = ImportReport("interactions")
-    rows: list[InteractionRow] = []
-    first_seen: dict[str, int] = {}
+    source = LineSource(lines, max_line_bytes)
     try:
-        for number, line in _numbered(lines):
-            if not line.strip():
-                continue
-            row, problems = parse_interaction_line(number, line, max_text_chars)
-            if row is not None:
-                first = first_seen.setdefault(row.interaction_id, number)
-                if first != number:
-                    problems.append(
-                        Problem(
-                            number,
-                            f"interaction_id '{row.interaction_id}' appears again (first on line {first})",
-                        )
-                    )
-            report.problems.extend(problems)
-            if report.problems:
-                rows.clear()  # nothing will be written: stop holding rows, keep validating
-            elif row is not None:
-                rows.append(row)
-    except _Undecodable as error:
+        count = _check_interactions(session, source, max_text_chars, max_rows, team, report)
+    except _Unreadable as error:
         report.problems.append(error.problem)
-    if not report.problems and not rows:
+        count = None
+    if count == 0 and not report.problems:
         report.problems.append(Problem(None, "the file holds no interactions"))
     if report.problems:
         return report
-    _write_interactions(session, rows, classifier, report)
+    _write_interactions(session, _valid_rows(source, max_text_chars), classifier, report, team)
     return report
+
+
+def _check_interactions(
+    session: Session,
+    source: LineSource,
+    max_text_chars: int,
+    max_rows: int | None,
+    team: str | None,
+    report: ImportReport,
+) -> int:
+    """Report every problem of every line; returns how many lines hold an interaction.
+    Only the ids seen so far are held (to find repeats), never the rows."""
+    first_seen: dict[str, int] = {}
+    waiting: list[InteractionRow] = []  # rows whose team is checked a chunk at a time
+    count = 0
+    for number, line in source.numbered():
+        if not line.strip():
+            continue
+        count += 1
+        if max_rows is not None and count > max_rows:
+            raise _too_many_rows(number, max_rows)
+        row, problems = parse_interaction_line(number, line, max_text_chars)
+        if row is not None:
+            first = first_seen.setdefault(row.interaction_id, number)
+            if first != number:
+                problems.append(
+                    Problem(
+                        number, f"interaction_id '{row.interaction_id}' appears again (first on line {first})"
+                    )
+                )
+            elif team is not None:
+                waiting.append(row)
+        report.problems.extend(problems)
+        if len(waiting) >= CHUNK:
+            report.problems.extend(_outside_team(session, waiting, team or ""))
+    report.problems.extend(_outside_team(session, waiting, team or ""))
+    report.problems.sort(key=lambda p: -1 if p.line is None else p.line)
+    return count
+
+
+def _outside_team(session: Session, rows: list[InteractionRow], team: str) -> list[Problem]:
+    """The rows of a file limited to `team` that would touch another team: its agents, its
+    interactions, or a team named in the row. Empties `rows`."""
+    if not rows:
+        return []
+    stored = dict(
+        session.execute(
+            select(Interaction.external_id, Team.name)
+            .join(Interaction.agent, isouter=True)
+            .join(Agent.team, isouter=True)
+            .where(Interaction.external_id.in_([row.interaction_id for row in rows]))
+        ).all()
+    )
+    agents = dict(
+        session.execute(
+            select(Agent.external_id, Team.name)
+            .join(Agent.team, isouter=True)
+            .where(Agent.external_id.in_({row.agent_id for row in rows}))
+        ).all()
+    )
+    problems = []
+    own = f"your team '{team}'"
+    for row in rows:
+        if row.team is not None and row.team != team:
+            problems.append(
+                Problem(row.line, f"team '{row.team}' is not {own}: a lead imports their own team's only")
+            )
+        if row.agent_id in agents and agents[row.agent_id] != team:
+            problems.append(Problem(row.line, f"agent_id '{row.agent_id}' is not in {own}"))
+        if row.interaction_id in stored and stored[row.interaction_id] != team:
+            problems.append(
+                Problem(row.line, f"interaction_id '{row.interaction_id}' is an interaction outside {own}")
+            )
+    rows.clear()
+    return problems
+
+
+def _valid_rows(source: LineSource, max_text_chars: int) -> Iterator[InteractionRow]:
+    """The rows of a file whose every line was found valid, read again from the file."""
+    for number, line in source.numbered():
+        if line.strip():
+            row, _ = parse_interaction_line(number, line, max_text_chars)
+            if row is not None:
+                yield row
+
+
+def _batches(items: Iterable[T]) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _take_import_lock(session: Session) -> None:
@@ -335,12 +472,16 @@ def _take_import_lock(session: Session) -> None:
 
 
 def _write_interactions(
-    session: Session, rows: list[InteractionRow], classifier: Classifier, report: ImportReport
+    session: Session,
+    rows: Iterable[InteractionRow],
+    classifier: Classifier,
+    report: ImportReport,
+    team: str | None = None,
 ) -> None:
     _take_import_lock(session)
     agents: dict[str, Agent] = {}
     teams: dict[str, Team] = {}
-    for chunk in _chunks(rows):
+    for chunk in _batches(rows):
         existing = {
             interaction.external_id: interaction
             for interaction in session.scalars(
@@ -355,7 +496,7 @@ def _write_interactions(
         # flush would have let the lookups see (agents, teams, customers added earlier).
         with session.no_autoflush:
             for row in chunk:
-                agent = _agent(session, row, agents, teams)
+                agent = _agent(session, row, agents, teams, team)
                 if row.customer_ref and row.customer_ref not in customers:
                     customers[row.customer_ref] = customer_for(session, row.customer_ref)
                 interaction = existing.get(row.interaction_id)
@@ -405,21 +546,30 @@ def _write_interactions(
         session.flush()
 
 
-def _agent(session: Session, row: InteractionRow, agents: dict[str, Agent], teams: dict[str, Team]) -> Agent:
-    """The agent named by the row, created when new; a name or team given in the file wins."""
+def _agent(
+    session: Session,
+    row: InteractionRow,
+    agents: dict[str, Agent],
+    teams: dict[str, Team],
+    new_agents_team: str | None = None,
+) -> Agent:
+    """The agent named by the row, created when new; a name or team given in the file wins.
+    A new agent without a team in the file joins `new_agents_team` (the importing lead's)."""
     agent = agents.get(row.agent_id)
+    team = row.team
     if agent is None:
         agent = session.scalar(select(Agent).where(Agent.external_id == row.agent_id))
         if agent is None:
             agent = Agent(external_id=row.agent_id, name=row.agent_name or row.agent_id)
             session.add(agent)
+            team = team or new_agents_team
         agents[row.agent_id] = agent
     if row.agent_name:
         agent.name = row.agent_name
-    if row.team:
-        if row.team not in teams:
-            teams[row.team] = ensure_team(session, row.team)
-        agent.team = teams[row.team]
+    if team:
+        if team not in teams:
+            teams[team] = ensure_team(session, team)
+        agent.team = teams[team]
     return agent
 
 
@@ -568,13 +718,17 @@ def _survey_problems(
 
 def import_surveys(
     session: Session,
-    rows: Iterable[str | bytes],
+    rows: Iterable[str | bytes] | IO[bytes],
     mapping: dict[str, str] | None = None,
     *,
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+    max_rows: int | None = None,
+    team: str | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> ImportReport:
-    """Validate a CSV of NPS answers in full, then create or update one survey per interaction.
-    `mapping` maps a field (interaction_id, score, responded_at, comment) to its column name."""
+    """Check a CSV of NPS answers in full, then read it again and create or update one survey
+    per interaction. `mapping` maps a field (interaction_id, score, responded_at, comment) to
+    its column name; `team`: the one team whose interactions the answers may belong to."""
     report = ImportReport("surveys")
     mapping = dict(mapping or {})
     unknown = sorted(set(mapping) - set(SURVEY_FIELDS))
@@ -586,46 +740,38 @@ def import_surveys(
             )
         )
         return report
-    valid: list[SurveyRow] = []
-    known: dict[str, int] = {}  # interaction external id -> its row id
+    source = LineSource(rows, max_line_bytes)
+    count = None
     try:
-        _read_surveys(session, rows, mapping, max_text_chars, report, valid, known)
-    except _Undecodable as error:
+        count = _check_surveys(session, source, mapping, max_text_chars, max_rows, team, report)
+    except _Unreadable as error:
         report.problems.append(error.problem)
     except csv.Error as error:
         report.problems.append(Problem(None, f"the file cannot be read as CSV ({error})"))
     report.problems.sort(key=lambda p: -1 if p.line is None else p.line)
-    if not report.problems and not valid:
+    if not report.problems and count == 0:
         report.problems.append(Problem(None, "the file holds no surveys"))
     if report.problems:
         return report
-    _write_surveys(session, valid, known, report)
+    _write_surveys(session, _survey_rows(source, mapping, max_text_chars), report)
     return report
 
 
-def _read_surveys(
-    session: Session,
-    rows: Iterable[str | bytes],
-    mapping: dict[str, str],
-    max_text_chars: int,
-    report: ImportReport,
-    valid: list[SurveyRow],
-    known: dict[str, int],
-) -> None:
-    numbered = _numbered(rows)
+def _survey_records(
+    source: LineSource, mapping: dict[str, str], max_text_chars: int, report: ImportReport
+) -> Iterator[tuple[int, dict[str, str], int | None, datetime | None, list[str]]]:
+    """(line, values by field, score, responded_at, problems) of each data row that is not
+    blank; a header without the needed columns is reported and yields nothing."""
+    numbered = source.numbered()
     first = next(numbered, None)
     if first is None or not first[1].strip():
         report.problems.append(Problem(1, "the first line must be a header naming the columns"))
         return
-    lines = (line for _, line in chain([first], numbered))
-    reader = csv.reader(lines, delimiter=_delimiter(first[1]))
+    reader = csv.reader((line for _, line in chain([first], numbered)), delimiter=_delimiter(first[1]))
     indexes, problems = _column_indexes(next(reader), mapping)
     if problems:
         report.problems.extend(problems)
         return
-    first_seen: dict[str, int] = {}
-    # (line, interaction id, the row if it is otherwise valid): ids are checked a chunk at a time
-    waiting: list[tuple[int, str, SurveyRow | None]] = []
     last_line = reader.line_num
     for cells in reader:
         line, last_line = last_line + 1, reader.line_num
@@ -633,54 +779,84 @@ def _read_surveys(
             continue
         values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in indexes.items()}
         score, responded_at, messages = _survey_problems(values, max_text_chars)
+        yield line, values, score, responded_at, messages
+
+
+def _check_surveys(
+    session: Session,
+    source: LineSource,
+    mapping: dict[str, str],
+    max_text_chars: int,
+    max_rows: int | None,
+    team: str | None,
+    report: ImportReport,
+) -> int:
+    """Report every problem of every row; returns how many rows there are. Interactions are
+    looked up a chunk at a time; only the ids seen so far are held (to find repeats)."""
+    first_seen: dict[str, int] = {}
+    waiting: list[tuple[int, str]] = []
+    count = 0
+    for line, values, _, _, messages in _survey_records(source, mapping, max_text_chars, report):
+        count += 1
+        if max_rows is not None and count > max_rows:
+            raise _too_many_rows(line, max_rows)
         interaction_id = values["interaction_id"]
         earlier = first_seen.setdefault(interaction_id, line) if interaction_id else line
         if earlier != line:
             messages.append(f"interaction_id '{interaction_id}' appears again (first on line {earlier})")
         report.problems.extend(Problem(line, message) for message in messages)
-        row = None
-        if not messages and score is not None and responded_at is not None:
-            row = SurveyRow(line, interaction_id, score, responded_at, values.get("comment") or None)
         if interaction_id and earlier == line and not unstorable_text(interaction_id):
-            waiting.append((line, interaction_id, row))
+            waiting.append((line, interaction_id))
         if len(waiting) >= CHUNK:
-            _check_interactions(session, waiting, known, report, valid)
-    _check_interactions(session, waiting, known, report, valid)
+            report.problems.extend(_missing_interactions(session, waiting, team))
+    report.problems.extend(_missing_interactions(session, waiting, team))
+    return count
 
 
-def _check_interactions(
-    session: Session,
-    waiting: list[tuple[int, str, SurveyRow | None]],
-    known: dict[str, int],
-    report: ImportReport,
-    valid: list[SurveyRow],
-) -> None:
-    """Report the lines whose interaction does not exist; keep the rows that may be written."""
-    ids = [interaction_id for _, interaction_id, _ in waiting]
-    found = session.execute(
-        select(Interaction.external_id, Interaction.id).where(Interaction.external_id.in_(ids))
+def _missing_interactions(
+    session: Session, waiting: list[tuple[int, str]], team: str | None
+) -> list[Problem]:
+    """The rows whose interaction does not exist (or, for a file limited to `team`, is not that
+    team's: said the same way, so that a lead learns nothing of other teams). Empties `waiting`."""
+    query = select(Interaction.external_id).where(Interaction.external_id.in_([i for _, i in waiting]))
+    if team is not None:
+        query = query.join(Interaction.agent).join(Agent.team).where(Team.name == team)
+    found = set(session.scalars(query))
+    where = (
+        f" in your team '{team}' (import the interactions first; a lead imports surveys for their "
+        "own team's interactions only)"
+        if team is not None
+        else " (import the interactions first)"
     )
-    known.update({external_id: row_id for external_id, row_id in found})
-    for line, interaction_id, row in waiting:
-        if interaction_id not in known:
-            report.problems.append(
-                Problem(line, f"no interaction '{interaction_id}' (import the interactions first)")
-            )
-        elif row is not None and not report.problems:
-            valid.append(row)
-    if report.problems:
-        valid.clear()  # nothing will be written: stop holding rows, keep validating
+    problems = [Problem(line, f"no interaction '{i}'{where}") for line, i in waiting if i not in found]
     waiting.clear()
+    return problems
 
 
-def _write_surveys(
-    session: Session, rows: list[SurveyRow], known: dict[str, int], report: ImportReport
-) -> None:
+def _survey_rows(source: LineSource, mapping: dict[str, str], max_text_chars: int) -> Iterator[SurveyRow]:
+    """The rows of a file whose every row was found valid, read again from the file."""
+    for line, values, score, responded_at, _ in _survey_records(
+        source, mapping, max_text_chars, ImportReport("surveys")
+    ):
+        if score is not None and responded_at is not None:
+            yield SurveyRow(
+                line, values["interaction_id"], score, responded_at, values.get("comment") or None
+            )
+
+
+def _write_surveys(session: Session, rows: Iterable[SurveyRow], report: ImportReport) -> None:
     _take_import_lock(session)
-    for chunk in _chunks(rows):
-        ids = [known[row.interaction_id] for row in chunk]
+    for chunk in _batches(rows):
+        known = dict(
+            session.execute(
+                select(Interaction.external_id, Interaction.id).where(
+                    Interaction.external_id.in_([row.interaction_id for row in chunk])
+                )
+            ).all()
+        )
         existing = {
-            s.interaction_id: s for s in session.scalars(select(Survey).where(Survey.interaction_id.in_(ids)))
+            s.interaction_id: s
+            for s in session.scalars(select(Survey).where(Survey.interaction_id.in_(known.values())))
         }
         for row in chunk:
             interaction_id = known[row.interaction_id]
@@ -703,24 +879,29 @@ def _write_surveys(
 def import_file(
     session: Session,
     kind: str,
-    lines: Iterable[str | bytes],
+    lines: Iterable[str | bytes] | IO[bytes],
     *,
     source: str,
     actor: User | None,
     load_classifier: Callable[[], Classifier],
     mapping: dict[str, str] | None = None,
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+    max_rows: int | None = None,
+    team: str | None = None,
 ) -> ImportReport:
-    """Import one file of `kind` and, when it went in, write the audit record (not committed)."""
+    """Import one file of `kind` and, when it went in, write the audit record (not committed).
+    `lines`: a binary file (read twice, a line at a time) or lines in memory; `team`: the one
+    team the file may touch (a lead's upload), None for any."""
+    limits: dict[str, Any] = {"max_text_chars": max_text_chars, "max_rows": max_rows, "team": team}
     if kind == "interactions":
         try:
             classifier = load_classifier()
         except ModelError as error:
             return ImportReport(kind, [Problem(None, str(error))])
-        report = import_interactions(session, lines, classifier, max_text_chars=max_text_chars)
-        detail = {"utterances": report.utterances}
+        report = import_interactions(session, lines, classifier, **limits)
+        detail: dict[str, Any] = {"utterances": report.utterances}
     elif kind == "surveys":
-        report = import_surveys(session, lines, mapping, max_text_chars=max_text_chars)
+        report = import_surveys(session, lines, mapping, **limits)
         detail = {}
     else:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -732,6 +913,7 @@ def import_file(
             actor=actor,
             created=report.created,
             updated=report.updated,
+            **({"team": team} if team is not None else {}),
             **detail,
         )
     return report

@@ -1,4 +1,9 @@
-"""Imports page: upload an interactions or surveys file, see the counts or every problem."""
+"""Imports page: upload an interactions or surveys file, see the counts or every problem.
+
+The upload reaches the view already spooled by Werkzeug's form parser, in chunks, to a
+temporary file (in memory only up to 500 KB); the import then reads that file a line at a
+time, twice (check, then write), so memory does not grow with the file. A lead's upload may
+only touch the lead's own team."""
 
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ def _render(report: ImportReport | None, *, status: int = 200, filename: str = "
         filename=filename,
         survey_fields=SURVEY_FIELDS,
         max_upload=_size(current_app.config["MAX_UPLOAD_BYTES"]),
+        max_rows=f"{current_app.config['MAX_UPLOAD_ROWS']:,}".replace(",", " "),
     )
 
 
@@ -49,6 +55,14 @@ def index_submit() -> Response:
         )
     if upload is None or not upload.filename:
         return _render(ImportReport(kind, [Problem(None, "Choose a file to upload.")]), status=422)
+    team = None
+    if current_user.role == "lead":
+        if current_user.team is None:
+            problem = Problem(
+                None, "Your account has no team, so you cannot import; ask an admin to set one."
+            )
+            return _render(ImportReport(kind, [problem]), status=422)
+        team = current_user.team.name
     mapping = {
         name: column for name in SURVEY_FIELDS if (column := request.form.get(f"map_{name}", "").strip())
     }
@@ -61,6 +75,8 @@ def index_submit() -> Response:
         load_classifier=get_classifier,
         mapping=mapping,
         max_text_chars=current_app.config["MAX_TEXT_CHARS"],
+        max_rows=current_app.config["MAX_UPLOAD_ROWS"],
+        team=team,
     )
     if not report.ok:
         db.session.rollback()

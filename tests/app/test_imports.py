@@ -437,6 +437,14 @@ def lead(client: FlaskClient, make_user) -> str:  # type: ignore[no-untyped-def]
     return csrf_token(client, "/imports/")
 
 
+@pytest.fixture()
+def admin(client: FlaskClient, make_user) -> str:  # type: ignore[no-untyped-def]
+    """An admin, who may import any team's data (the sample file holds two teams)."""
+    make_user("admin", "ada@example.com")
+    login(client, "ada@example.com")
+    return csrf_token(client, "/imports/")
+
+
 def test_page_offers_an_htmx_form_that_also_works_plainly(client: FlaskClient, lead: str) -> None:
     page = client.get("/imports/")
     html = page.get_data(as_text=True)
@@ -447,12 +455,12 @@ def test_page_offers_an_htmx_form_that_also_works_plainly(client: FlaskClient, l
     assert '<section id="report"' in html and "<script>" not in html
 
 
-def test_upload_good_and_bad_files_as_plain_form_and_htmx(client: FlaskClient, lead: str) -> None:
-    good = _upload(client, lead, "interactions", INTERACTIONS.read_bytes(), "interactions.jsonl", htmx=False)
+def test_upload_good_and_bad_files_as_plain_form_and_htmx(client: FlaskClient, admin: str) -> None:
+    good = _upload(client, admin, "interactions", INTERACTIONS.read_bytes(), "interactions.jsonl", htmx=False)
     html = good.get_data(as_text=True)
     assert good.status_code == 200 and "<html" in html
     assert "Imported 4 interactions: 4 created, 0 updated; 9 utterances stored." in html
-    again = _upload(client, lead, "interactions", INTERACTIONS.read_bytes(), "interactions.jsonl", htmx=True)
+    again = _upload(client, admin, "interactions", INTERACTIONS.read_bytes(), "interactions.jsonl", htmx=True)
     fragment = again.get_data(as_text=True)
     assert again.status_code == 200 and fragment.lstrip().startswith('<section id="report"')
     assert "<html" not in fragment and "0 created, 4 updated" in fragment
@@ -460,11 +468,11 @@ def test_upload_good_and_bad_files_as_plain_form_and_htmx(client: FlaskClient, l
     bad_content = (
         _line(interaction_id="U-1") + "\n" + _line(interaction_id="U-2", touchpoint="fax") + "\n"
     ).encode()
-    bad = _upload(client, lead, "interactions", bad_content, "bad.jsonl", htmx=True)
+    bad = _upload(client, admin, "interactions", bad_content, "bad.jsonl", htmx=True)
     fragment = bad.get_data(as_text=True)
     assert bad.status_code == 422 and fragment.lstrip().startswith('<section id="report"')
     assert "Nothing was imported" in fragment and "<strong>Line 2</strong>: touchpoint" in fragment
-    plain_bad = _upload(client, lead, "interactions", bad_content, "bad.jsonl", htmx=False)
+    plain_bad = _upload(client, admin, "interactions", bad_content, "bad.jsonl", htmx=False)
     assert plain_bad.status_code == 422 and "<html" in plain_bad.get_data(as_text=True)
     assert "<strong>Line 2</strong>" in plain_bad.get_data(as_text=True)
     with client.application.app_context():
@@ -472,14 +480,14 @@ def test_upload_good_and_bad_files_as_plain_form_and_htmx(client: FlaskClient, l
         actor = db.session.scalars(
             select(AuditEvent.actor_label).where(AuditEvent.action == "import_interactions")
         )
-        assert list(actor) == ["lead@example.com", "lead@example.com"]
+        assert list(actor) == ["ada@example.com", "ada@example.com"]
 
 
-def test_upload_surveys_with_column_names(client: FlaskClient, lead: str) -> None:
-    _upload(client, lead, "interactions", INTERACTIONS.read_bytes(), "interactions.jsonl", htmx=True)
+def test_upload_surveys_with_column_names(client: FlaskClient, admin: str) -> None:
+    _upload(client, admin, "interactions", INTERACTIONS.read_bytes(), "interactions.jsonl", htmx=True)
     response = _upload(
         client,
-        lead,
+        admin,
         "surveys",
         (DATA / "surveys_mapped.csv").read_bytes(),
         "nps.csv",
