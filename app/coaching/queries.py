@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, Select, case, cast, func, literal_column, select
+from sqlalchemy import Date, Select, case, cast, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -24,6 +24,9 @@ _KEY_COLUMNS = (
     Interaction.agent_style,
     Interaction.matched,
 )
+_OTHER_KEYS = ("agent_id", "team", "touchpoint", "topic", "customer_preference", "agent_style")
+_WEEK = timedelta(days=7)
+_WEEKS_PER_QUERY = 100  # SQLite allows 500 SELECTs in one UNION ALL
 
 
 @dataclass(frozen=True)
@@ -43,21 +46,20 @@ class Filters:
         }
         return {key: str(value) for key, value in values.items() if value}
 
+    def span(self) -> tuple[datetime | None, datetime | None]:
+        """The first instant in range and the first one after it (UTC), None when open."""
+        start = datetime.combine(self.date_from, time(), UTC) if self.date_from else None
+        stop = datetime.combine(self.date_to + timedelta(days=1), time(), UTC) if self.date_to else None
+        return start, stop
 
-def _week_start(session: Session) -> ColumnElement[object]:
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.date_trunc("week", Interaction.started_at), Date)
-    # SQLite: move to the coming Sunday (or stay on one), then back six days: that week's Monday.
-    return func.date(Interaction.started_at, "weekday 0", "-6 days")
 
-
-def _where(query: Select[Any], filters: Filters) -> Select[Any]:
+def _where(query: Select[Any], filters: Filters, dates: bool = True) -> Select[Any]:
     """The filters, on interactions' own columns (teams and agents by id: no join per row)."""
-    if filters.date_from:
-        query = query.where(Interaction.started_at >= datetime.combine(filters.date_from, time()))
-    if filters.date_to:
-        day_after = datetime.combine(filters.date_to + timedelta(days=1), time())
-        query = query.where(Interaction.started_at < day_after)
+    start, stop = filters.span() if dates else (None, None)
+    if start:
+        query = query.where(Interaction.started_at >= start)
+    if stop:
+        query = query.where(Interaction.started_at < stop)
     if filters.team:
         team_agents = select(Agent.id).join(Team, Agent.team_id == Team.id).where(Team.name == filters.team)
         query = query.where(Interaction.agent_id.in_(team_agents))
@@ -69,18 +71,15 @@ def _where(query: Select[Any], filters: Filters) -> Select[Any]:
     return query
 
 
-def _counts(session: Session, filters: Filters, keys: list[ColumnElement[Any]]) -> pd.DataFrame:
-    """Interactions and promoter/passive/detractor counts grouped by `keys`, filters applied.
+def _answers(keys: list[ColumnElement[Any]], filters: Filters) -> Select[Any]:
+    """Promoters, passives and detractors grouped by `keys`, driven from the surveys.
 
-    Two GROUP BYs instead of one outer join: contacts along the covering index, and the
-    (far fewer) survey answers joined to their contacts. The `+ 0` keeps SQLite from
-    looking up a survey for each of a million contacts and drives the join from surveys.
+    The `+ 0` keeps SQLite from looking up a survey for each of a million contacts: it reads
+    the (far fewer) survey answers and looks up each one's contact instead.
     """
-    names = [key.name for key in keys]  # type: ignore[attr-defined]
-    by_key = [literal_column(str(i + 1)) for i in range(len(keys))]
     score = Survey.score
-    contacts = _where(select(*keys, func.count().label("interactions")).group_by(*by_key), filters)
-    answers = _where(
+    by_key = [literal_column(str(i + 1)) for i in range(len(keys))]
+    return _where(
         select(
             *keys,
             func.sum(case((score >= 9, 1), else_=0)).label("promoters"),
@@ -92,40 +91,124 @@ def _counts(session: Session, filters: Filters, keys: list[ColumnElement[Any]]) 
         .group_by(*by_key),
         filters,
     )
+
+
+def _key_counts(session: Session, filters: Filters) -> pd.DataFrame:
+    """Contacts and answers per (agent, touchpoint, topic, preference, style, matched).
+
+    Two GROUP BYs instead of one outer join: contacts along the covering index
+    ix_interactions_report (no sorting), and the survey answers joined to their contacts.
+    """
+    keys = list(_KEY_COLUMNS)
+    names = [key.name for key in keys]
+    by_key = [literal_column(str(i + 1)) for i in range(len(keys))]
+    contacts = _where(select(*keys, func.count().label("interactions")).group_by(*by_key), filters)
     frame = pd.DataFrame(session.execute(contacts).all(), columns=[*names, "interactions"])
-    answered = pd.DataFrame(session.execute(answers).all(), columns=[*names, *COUNTS[1:]])
-    return frame.merge(answered, on=names, how="left")  # pandas matches None keys with None keys
-
-
-def _frame(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    answered = pd.DataFrame(session.execute(_answers(keys, filters)).all(), columns=[*names, *COUNTS[1:]])
+    frame = frame.merge(answered, on=names, how="left")  # pandas matches None keys with None keys
     for column in COUNTS:
         frame[column] = frame[column].fillna(0).astype("int64")
     frame["matched"] = frame["matched"].astype("object").where(frame["matched"].notna(), None)
-    if "agent_id" in frame:  # grouped by the agents' row ids: name them (and their team) here
-        names = {row[0]: row[1] for row in session.execute(select(Agent.id, Agent.external_id))}
-        teams = {
-            row[0]: row[1]
-            for row in session.execute(select(Agent.id, Team.name).join(Team, Agent.team_id == Team.id))
-        }
-        frame.insert(1, "team", frame["agent_id"].map(teams))
-        frame["agent_id"] = frame["agent_id"].map(names)
+    names_by_id = {row[0]: row[1] for row in session.execute(select(Agent.id, Agent.external_id))}
+    teams = {
+        row[0]: row[1]
+        for row in session.execute(select(Agent.id, Team.name).join(Team, Agent.team_id == Team.id))
+    }
+    frame.insert(1, "team", frame["agent_id"].map(teams))
+    frame["agent_id"] = frame["agent_id"].map(names_by_id)
     return frame
 
 
-def report(session: Session, filters: Filters) -> dict[str, Any]:
-    """The coaching report, in two small queries: by every key but the week, and by week.
+def _monday(moment: datetime) -> datetime:
+    """00:00 UTC on the Monday of the ISO week that holds `moment` (naive means UTC)."""
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    day = datetime.combine(moment.date(), time(), UTC)
+    return day - timedelta(days=day.weekday())
 
-    Grouping by week inside the main query multiplies its rows (a 1.2M-contact database gives
-    ~320k groups); split, the main query returns tens of thousands at most.
+
+def _week_contacts(session: Session, filters: Filters) -> pd.DataFrame:
+    """Contacts, those with a known match and matched ones, per ISO week with any contact.
+
+    One range of started_at per week instead of a week computed for every row and sorted:
+    each range is read in order from the covering index ix_interactions_week, and the
+    boundaries are exact instants (SQLite's date functions round to the millisecond).
     """
-    main = _frame(session, _counts(session, filters, list(_KEY_COLUMNS)))
+    first = session.scalar(_where(select(func.min(Interaction.started_at)), filters))
+    last = session.scalar(_where(select(func.max(Interaction.started_at)), filters))
+    start, stop = filters.span()
+    columns = ["week", "interactions", "labelled", "matched"]
+    if first is None or last is None:
+        return pd.DataFrame(columns=columns)
+    mondays = []
+    monday = _monday(first)
+    while monday <= last:
+        mondays.append(monday)
+        monday += _WEEK
+    branches = []
+    for number, monday in enumerate(mondays):
+        lower = max(monday, start) if start else monday
+        upper = min(monday + _WEEK, stop) if stop else monday + _WEEK
+        branch = select(
+            literal(number).label("week"),
+            func.count().label("interactions"),
+            func.count(Interaction.matched).label("labelled"),
+            func.count(case((Interaction.matched.is_(True), 1))).label("matched"),
+        ).where(Interaction.started_at >= lower, Interaction.started_at < upper)
+        branches.append(_where(branch, filters, dates=False))
+    rows = []
+    for chunk in range(0, len(branches), _WEEKS_PER_QUERY):
+        part = branches[chunk : chunk + _WEEKS_PER_QUERY]
+        rows.extend(session.execute(union_all(*part) if len(part) > 1 else part[0]).all())
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["week"] = [mondays[number] for number in frame["week"]]
+    return frame.loc[frame["interactions"] > 0]
+
+
+def _day(session: Session) -> ColumnElement[Any]:
+    """The UTC day of started_at, without rounding the time."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(Interaction.started_at, Date)
+    # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff'; date() would round 23:59:59.9995 up to the next day.
+    return func.substr(Interaction.started_at, 1, 10)
+
+
+def _weeks(session: Session, filters: Filters) -> pd.DataFrame:
+    """The frame stats.weekly_trend reads: contact rows by (week, match) and answer rows by week."""
+    contacts = _week_contacts(session, filters)
+    answers = pd.DataFrame(
+        session.execute(_answers([_day(session).label("day")], filters)).all(),
+        columns=["day", *COUNTS[1:]],
+    )
+    answers["week"] = [_monday(datetime.fromisoformat(str(day))) for day in answers["day"]]
+    answers = answers.groupby("week", as_index=False)[list(COUNTS[1:])].sum()
+    unknown = contacts["interactions"] - contacts["labelled"]
+    mismatched = contacts["labelled"] - contacts["matched"]
+    parts = [
+        pd.DataFrame({"week": contacts["week"], "matched": flag, "interactions": counts})
+        for flag, counts in ((True, contacts["matched"]), (False, mismatched), (None, unknown))
+    ]
+    parts.append(answers.assign(matched=None, interactions=0))
+    frame = pd.concat(parts, ignore_index=True)
+    counts = frame[list(COUNTS)].fillna(0).astype("int64")
+    kept = counts.sum(axis=1).to_numpy() > 0
+    return pd.DataFrame(
+        {
+            **{column: "all" for column in _OTHER_KEYS},
+            "started_at": pd.to_datetime(frame["week"], utc=True),
+            "matched": frame["matched"].astype("object").where(frame["matched"].notna(), None),
+            **{column: counts[column] for column in COUNTS},
+        }
+    ).loc[kept]
+
+
+def report(session: Session, filters: Filters) -> dict[str, Any]:
+    """The coaching report from a few small aggregates: by every key but the week, and by week.
+
+    Grouping by week inside the main query would multiply its rows (a 1.2M-contact database
+    gives ~320k groups); split, the main query returns tens of thousands at most.
+    """
+    main = _key_counts(session, filters)
     main["started_at"] = pd.Timestamp("1970-01-05", tz="UTC")  # one week: the real trend comes next
     figures = stats.report(main)
-    weeks = _frame(
-        session, _counts(session, filters, [Interaction.matched, _week_start(session).label("started_at")])
-    )
-    weeks["started_at"] = pd.to_datetime(weeks["started_at"], utc=True)
-    for column in ("agent_id", "team", "touchpoint", "topic", "customer_preference", "agent_style"):
-        weeks[column] = "all"
-    figures["weekly_trend"] = stats.weekly_trend(weeks)
+    figures["weekly_trend"] = stats.weekly_trend(_weeks(session, filters))
     return figures

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+import pandas as pd
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
 
+from app.coaching import queries, stats
+from app.coaching.queries import Filters
+from app.extensions import db
+from app.models import Agent, Interaction, Survey, Team
 from tests.app.test_stats import CONTRACT as CONTRACT_KEYS  # the report keys CONTRACTS.md pins
 from tests.conftest import csrf_token, login
 
@@ -116,3 +124,90 @@ def test_agent_sees_only_their_own_page(app: Flask, client: FlaskClient, demo: N
     assert (
         client.post("/coaching/agents/A-01/notes", data={"csrf_token": token, "body": "x"}).status_code == 403
     )
+
+
+def _odd_contacts() -> None:
+    """Contacts the demo never makes: unknown labels and topic, no team, on week boundaries."""
+    loner = Agent(external_id="A-99", name="No Team")
+    team_agent = db.session.scalar(select(Agent).where(Agent.external_id == "A-01"))
+    edges = [
+        datetime(2026, 3, 2, 0, 0, 0),  # a Monday at midnight: the first instant of its week
+        datetime(2026, 3, 1, 23, 59, 59, 999999),  # the Sunday before: the last of the previous week
+        datetime(2026, 3, 8, 23, 59, 59, 999999),
+        datetime(2026, 3, 9, 0, 0, 0, 1),
+    ]
+    for number, started in enumerate(edges * 2):
+        interaction = Interaction(
+            external_id=f"ODD-{number}",
+            touchpoint="web" if number % 2 else "store",
+            agent=loner if number < 4 else team_agent,
+            started_at=started.replace(tzinfo=UTC),
+            topic=None if number % 3 == 0 else "billing",
+            customer_preference=None if number % 4 == 1 else "factual",
+            agent_style=None if number % 4 == 1 else ("factual" if number % 2 else "relational"),
+            matched=None if number % 4 == 1 else bool(number % 2),
+        )
+        db.session.add(interaction)
+        if number % 3 != 2:
+            db.session.add(
+                Survey(interaction=interaction, score=number + 2, responded_at=started.replace(tzinfo=UTC))
+            )
+    db.session.commit()
+
+
+def _rows_report(filters: Filters) -> dict[str, Any]:
+    """The report computed from every contact's row: what the database's aggregates must equal."""
+    query = (
+        select(
+            Interaction.external_id.label("interaction_id"),
+            Agent.external_id.label("agent_id"),
+            Team.name.label("team"),
+            Interaction.touchpoint,
+            Interaction.topic,
+            Interaction.started_at,
+            Interaction.customer_preference,
+            Interaction.agent_style,
+            Interaction.matched,
+            Survey.score,
+        )
+        .join(Agent, Interaction.agent_id == Agent.id)
+        .outerjoin(Team, Agent.team_id == Team.id)
+        .outerjoin(Survey, Survey.interaction_id == Interaction.id)
+    )
+    if filters.date_from:
+        query = query.where(Interaction.started_at >= datetime.combine(filters.date_from, time(), UTC))
+    if filters.date_to:
+        query = query.where(
+            Interaction.started_at < datetime.combine(filters.date_to, time(), UTC) + timedelta(days=1)
+        )
+    if filters.team:
+        query = query.where(Team.name == filters.team)
+    if filters.touchpoint:
+        query = query.where(Interaction.touchpoint == filters.touchpoint)
+    if filters.agent_id:
+        query = query.where(Agent.external_id == filters.agent_id)
+    rows = pd.DataFrame(db.session.execute(query).all(), columns=list(query.selected_columns.keys()))
+    rows["score"] = rows["score"].astype(float)
+    rows["matched"] = rows["matched"].astype(object).where(rows["matched"].notna(), None)
+    return stats.report(rows)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(team="Malmö 1"),
+        Filters(touchpoint="web"),
+        Filters(agent_id="A-01"),
+        Filters(agent_id="A-99"),
+        Filters(date_from=date(2026, 3, 2), date_to=date(2026, 3, 8)),
+        Filters(date_from=date(2026, 3, 1), team="Aarhus 1", touchpoint="store"),
+        Filters(date_from=date(2001, 1, 1), date_to=date(2001, 1, 31)),
+    ],
+)
+def test_report_from_database_aggregates_equals_report_from_rows(
+    app: Flask, runner: FlaskCliRunner, demo: None, filters: Filters
+) -> None:
+    with app.app_context():
+        _odd_contacts()
+        assert queries.report(db.session, filters) == _rows_report(filters)
