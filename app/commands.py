@@ -5,10 +5,9 @@ from __future__ import annotations
 import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from alembic import command as alembic_command
-from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -22,14 +21,19 @@ from app.models import User
 from app.playbooks import library
 from app.playbooks import store as playbook_store
 from app.vocabulary import ROLES
-from classifier import persistence
-from classifier.cli import train_and_save
-from classifier.persistence import ModelError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic and the classifier (scikit-learn) are imported inside the commands that use them:
+# every `matchpoint` command imports this module, and most need neither.
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -38,6 +42,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_database(app: Flask) -> None:
     """Create or upgrade the schema to the newest migration."""
+    from alembic import command as alembic_command
+
     with app.app_context():
         with db.engine.begin() as connection:
             config = alembic_config(app.config["DATABASE_URL"])
@@ -121,12 +127,21 @@ def revoke_tokens(email: str) -> None:
 @with_appcontext
 def bootstrap() -> None:
     """First start: a first admin with a generated password, a trained model."""
+    from classifier import persistence
+    from classifier.cli import train_and_save
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     click.echo(sync_playbooks(app))
     model_dir = Path(app.config["MODEL_DIR"])
     if not persistence.exists(model_dir):
         click.echo("No trained model yet: training one now (about a minute) …")
         train_and_save(model_dir, Path(app.config["TRAINING_DATA_DIR"]))
+    else:
+        try:
+            persistence.load(model_dir)
+        except persistence.OutdatedModelError as error:
+            click.echo(f"{error}\nRetraining now (about a minute) …")
+            train_and_save(model_dir, Path(app.config["TRAINING_DATA_DIR"]))
     if db.session.scalar(select(User).limit(1)) is None:
         password = secrets.token_urlsafe(12)
         user = create_user(db.session, FIRST_ADMIN, password, "admin")
@@ -257,6 +272,8 @@ def import_surveys_command(path: Path, mapping: dict[str, str]) -> None:
 @with_appcontext
 def rescore_command() -> None:
     """Reclassify every interaction with predicted labels with the current model."""
+    from classifier.persistence import ModelError
+
     try:
         classifier = get_classifier()
     except ModelError as error:

@@ -91,3 +91,16 @@ def test_revoked_tokens_stop_working_at_once(runner: FlaskCliRunner, client: Fla
     refused = client.post("/api/v1/classify", json=body, headers=headers)
     assert refused.status_code == 401 and "revoked" in refused.get_json()["error"]["message"]
     assert runner.invoke(args=["revoke-tokens", "nobody@example.com"]).exit_code != 0
+
+
+def test_classifier_commands_load_when_asked_for() -> None:
+    import click
+
+    from app.cli import CLASSIFIER_COMMANDS, build
+    from classifier.cli import COMMANDS
+
+    assert set(CLASSIFIER_COMMANDS) == {command.name for command in COMMANDS}
+    group = build()
+    context = click.Context(group)
+    assert set(CLASSIFIER_COMMANDS) <= set(group.list_commands(context))
+    assert group.get_command(context, "train") is next(c for c in COMMANDS if c.name == "train")
