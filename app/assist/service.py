@@ -27,12 +27,14 @@ from app.playbooks.store import LivePlaybook, load_shelf
 from app.privacy import pseudonyms
 from app.transcripts.redaction import redact
 from app.vocabulary import PREFERENCES, TOUCHPOINTS
-from classifier import Classifier
-from classifier.analysis import combine, detect_shift, turn_weights
-from classifier.predict import Prediction, probabilities_of
 
 if TYPE_CHECKING:
     from app.classification import RecentPredictions
+    from classifier import Classifier
+    from classifier.predict import Prediction
+
+# classifier.analysis and classifier.predict are imported in the functions that use them: this
+# module is imported whenever the app is (`matchpoint report` too), they import scikit-learn.
 
 RECENT_CUSTOMER_TURNS = 2
 
@@ -166,6 +168,9 @@ def _rows(utterances: list[Utterance]) -> np.ndarray:
 
 def refresh_labels(interaction: Interaction) -> None:
     """Combine the stored per-turn probabilities into the interaction's labels."""
+    from classifier.analysis import combine, detect_shift, turn_weights
+    from classifier.predict import probabilities_of
+
     if interaction.label_source == "provided":
         return
     by_side = {
@@ -263,6 +268,8 @@ def assist_state(
     """The panel's state; `known` holds predictions (with cues) already made for some turns.
     The worker's caches are optional: `playbook` of live entries (else read afresh), `memo` of
     recent turns' predictions (else the last customer turns are classified again)."""
+    from classifier.analysis import combine, turn_weights
+
     utterances = list(interaction.utterances)
     customer_turns = [u for u in utterances if u.speaker == "customer" and u.text]
     recent = customer_turns[-RECENT_CUSTOMER_TURNS:]
@@ -339,6 +346,16 @@ def record_suggestions_shown(session: Session, interaction: Interaction, entry_i
     if not entry_ids:
         return
     events = SuggestionEvent.__table__
+    dialect = session.get_bind().dialect.name
+    rows = [
+        {"interaction_id": interaction.id, "entry_id": entry_id, "shown_at": utcnow()}
+        for entry_id in entry_ids
+    ]
+    if dialect == "postgresql":  # one round trip; rows noted before (by any request) are left alone
+        session.execute(postgresql_insert(events).values(rows).on_conflict_do_nothing())
+        return
+    # SQLite: look first, so that a poll whose suggestions were all noted before writes nothing
+    # (an INSERT would queue for the one write lock even when it inserts no row).
     known = set(
         session.scalars(
             select(events.c.entry_id).where(
@@ -346,17 +363,11 @@ def record_suggestions_shown(session: Session, interaction: Interaction, entry_i
             )
         )
     )
-    new = [
-        {"interaction_id": interaction.id, "entry_id": entry_id, "shown_at": utcnow()}
-        for entry_id in entry_ids
-        if entry_id not in known
-    ]
+    new = [row for row in rows if row["entry_id"] not in known]
     if not new:
         return
-    dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):  # a poll at the same moment may have noted them: fine
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(insert(events).values(new).on_conflict_do_nothing())
+    if dialect == "sqlite":  # a poll at the same moment may have noted them: fine
+        session.execute(sqlite_insert(events).values(new).on_conflict_do_nothing())
     else:
         session.add_all(SuggestionEvent(**row) for row in new)
 
