@@ -6,13 +6,16 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
 from app.models import Utterance
 from app.playbooks.store import LivePlaybook
-from classifier import Classifier
-from classifier.predict import Prediction
+
+if TYPE_CHECKING:  # the classifier (scikit-learn) is imported when the model is first loaded
+    from classifier import Classifier
+    from classifier.predict import Prediction
 
 _KEY = "matchpoint.classifier"
 _PLAYBOOK_KEY = "matchpoint.live_playbook"
@@ -55,6 +58,8 @@ def get_classifier() -> Classifier:
         with _lock:
             classifier = app.extensions.get(_KEY)
             if classifier is None:
+                from classifier import Classifier
+
                 classifier = Classifier.load(Path(app.config["MODEL_DIR"]))
                 classifier.language.warm()  # lingua's models too: no request should wait for them
                 app.extensions[_KEY] = classifier

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
@@ -25,8 +25,9 @@ from app.models import Agent, Customer, Interaction, Survey, Team, User, Utteran
 from app.text_input import unstorable_text
 from app.transcripts.redaction import redact
 from app.vocabulary import CONTENT_LANGUAGES, PREFERENCES, SPEAKERS, TOUCHPOINTS
-from classifier import Classifier
-from classifier.persistence import ModelError
+
+if TYPE_CHECKING:  # the classifier (scikit-learn) is imported when a model is loaded
+    from classifier import Classifier
 
 KINDS = ("interactions", "surveys")
 SURVEY_FIELDS = ("interaction_id", "score", "responded_at", "comment")
@@ -892,6 +893,8 @@ def import_file(
     """Import one file of `kind` and, when it went in, write the audit record (not committed).
     `lines`: a binary file (read twice, a line at a time) or lines in memory; `team`: the one
     team the file may touch (a lead's upload), None for any."""
+    from classifier.persistence import ModelError
+
     limits: dict[str, Any] = {"max_text_chars": max_text_chars, "max_rows": max_rows, "team": team}
     if kind == "interactions":
         try:

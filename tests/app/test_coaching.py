@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -211,3 +214,20 @@ def test_report_from_database_aggregates_equals_report_from_rows(
     with app.app_context():
         _odd_contacts()
         assert queries.report(db.session, filters) == _rows_report(filters)
+
+
+def test_report_command_imports_no_machine_learning(database_url: str) -> None:
+    """`matchpoint report` starts without scikit-learn: its import alone outlasts the report."""
+    code = (
+        "import sys; from app.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('sklearn', 'skops', 'scipy.stats', 'lingua', 'classifier.predict') "
+        "if m in sys.modules]\n"
+        "print('heavy:', ','.join(heavy), file=sys.stderr)\n"
+    )
+    environment = {**os.environ, "MATCHPOINT_DATABASE_URL": database_url, "MATCHPOINT_SECRET_KEY": "test"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, "report", "--json"], env=environment, capture_output=True, text=True
+    )
+    assert json.loads(done.stdout.splitlines()[0])["n_interactions"] == 0, done.stderr
+    assert "heavy: \n" in done.stderr, done.stderr
