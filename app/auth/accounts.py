@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, policy_problems, verify_password
@@ -85,13 +85,8 @@ def change_role(
     if role not in ROLES:
         raise AccountError(f"Unknown role '{role}'; choose one of {', '.join(ROLES)}.")
     old = user.role
-    if old == "admin" and role != "admin" and user.active:
-        # Row locks on PostgreSQL: two admins demoting each other at once cannot both pass.
-        admins = session.scalars(
-            select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()
-        ).all()
-        if set(admins) <= {user.id}:
-            raise AccountError(f"{user.email} is the last active admin; make another user admin first.")
+    if old == "admin" and role != "admin" and user.active and active_admins(session) <= {user.id}:
+        raise AccountError(f"{user.email} is the last active admin; make another user admin first.")
     team = ensure_team(session, team_name) if team_name else user.team
     agent = user.agent
     if agent_external_id:
@@ -107,6 +102,15 @@ def change_role(
         raise AccountError("A user with role 'agent' needs an agent id.")
     user.role, user.team, user.agent = role, team, agent
     return old
+
+
+def active_admins(session: Session) -> set[int]:
+    """The ids of the active admins, locked until commit, so that two admins demoting each
+    other at the same moment cannot both see the other one still there."""
+    if session.get_bind().dialect.name == "sqlite":  # a write statement takes SQLite's one write lock
+        session.execute(text("UPDATE users SET id = id WHERE 0 = 1"))
+    query = select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()
+    return set(session.scalars(query))
 
 
 def ensure_team(session: Session, name: str) -> Team:

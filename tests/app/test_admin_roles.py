@@ -3,10 +3,15 @@ audited with who, what and when; the new role applies to the user's session and 
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
+from app.auth import accounts
 from app.extensions import db
 from app.models import AuditEvent, User
 from tests.conftest import csrf_token, login
@@ -148,3 +153,50 @@ def test_the_new_role_applies_to_the_users_session_and_api_tokens_at_once(
     assert refused.status_code == 403 and "trainer" in refused.get_json()["error"]["message"]
     assert lead_client.get("/imports/").status_code == 403
     assert lead_client.get("/playbooks/").status_code == 200
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(
+    app: Flask, make_user, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Each request, once it has counted the admins, waits (up to a second) for the other to
+    count too. Without the lock both would count two admins and both demotions would go
+    through; with it the second count waits for the first commit and sees one admin left."""
+    ada, bo = make_user("admin", "ada@example.com"), make_user("admin", "bo@example.com")
+    counted = threading.Barrier(2)
+    real = accounts.active_admins
+
+    def count_then_wait(session: Any) -> set[int]:
+        found = real(session)
+        try:
+            counted.wait(timeout=1)
+        except threading.BrokenBarrierError:
+            pass  # the other request is waiting for our lock: go on and commit
+        return found
+
+    monkeypatch.setattr(accounts, "active_admins", count_then_wait)
+    clients = []
+    for email in ("ada@example.com", "bo@example.com"):
+        client = app.test_client()
+        login(client, email)
+        clients.append((client, csrf_token(client, "/admin/users")))
+    start = threading.Barrier(2)
+    statuses: list[int] = [0, 0]
+
+    def demote(index: int, other_id: int) -> None:
+        client, token = clients[index]
+        start.wait(timeout=10)
+        statuses[index] = _change(client, other_id, "trainer", token).status_code
+
+    threads = [
+        threading.Thread(target=demote, args=(0, bo.id)),
+        threading.Thread(target=demote, args=(1, ada.id)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [303, 422], statuses
+    with app.app_context():
+        admins = db.session.scalars(select(User.email).where(User.role == "admin")).all()
+    assert len(admins) == 1
+    assert len(_role_events(app)) == 1
