@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sklearn.pipeline import Pipeline
 
 from classifier.hashing import Encoded, Ngrams, encode
 from classifier.stopwords import STOPWORDS
 
-_CHUNK = re.compile(r"\S+")
 _CORE = re.compile(r"\w(?:.*\w)?", re.DOTALL)
 CUE_SHARE = 0.2  # a word is a cue when it pushes at least this share of the strongest one
 
@@ -23,15 +24,6 @@ class Span:
     end: int
     preference: str
     weight: float  # 0–1, relative to the strongest cue in the same text
-
-
-@dataclass(frozen=True)
-class TextNgrams:
-    """The n-grams of one text in the model's feature space (words first, then characters)."""
-
-    feature: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
 
 
 class CueExplainer:
@@ -82,77 +74,81 @@ class CueExplainer:
                 counts += np.bincount(piece.text[self.content_[piece.feature]], minlength=n_texts)
         return counts
 
-    def split(self, parts: list[Ngrams], offsets: list[int], encoded: Encoded) -> list[TextNgrams]:
-        """The batch's n-grams regrouped per text, in the model's feature space and with
-        spans relative to the text (one stable sort for the whole batch)."""
-        text = np.concatenate([p.text for p in parts])
-        order = np.argsort(text, kind="stable")
-        text = text[order]
-        bounds = np.searchsorted(text, np.arange(encoded.n_texts + 1))
-        feature = np.concatenate([p.feature + offset for p, offset in zip(parts, offsets, strict=True)])[
-            order
-        ]
-        begins, lengths = encoded.starts[text], encoded.lengths[text]
-        start = np.clip(np.concatenate([p.start for p in parts])[order] - begins, 0, lengths)
-        end = np.clip(np.concatenate([p.end for p in parts])[order] - begins, 0, lengths)
-        return [
-            TextNgrams(feature[a:b], start[a:b], end[a:b])
-            for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
-        ]
+    def cues(
+        self,
+        texts: Sequence[str],
+        encoded: Encoded,
+        pieces: list[Ngrams],
+        offsets: list[int],
+        features: sparse.csr_matrix,
+        counts: np.ndarray,
+        limit: int = 8,
+    ) -> list[list[Span]]:
+        """The cues of every text of a batch, in one pass of array operations.
 
-    def spans(
-        self, text: str, row: tuple[np.ndarray, np.ndarray], ngrams: TextNgrams, limit: int = 8
-    ) -> list[Span]:
-        """Cues of one text from its feature row (indices, values) and its n-grams."""
-        indices, values = row
-        if not len(indices) or not len(ngrams.feature):
-            return []
-        chunks = [(m.start(), m.end()) for m in _CHUNK.finditer(text)]
-        if not chunks:
-            return []
-        ends = np.array([end for _, end in chunks])
-        # a feature's value, shared among its occurrences in this text
-        where = np.searchsorted(indices, ngrams.feature)
-        where[where == len(indices)] = 0
-        present = indices[where] == ngrams.feature
-        feature, start, end = ngrams.feature[present], ngrams.start[present], ngrams.end[present]
-        occurrences = np.bincount(where[present], minlength=len(indices))
-        value = values[where[present]] / occurrences[where[present]]
-        first = np.searchsorted(ends, start, side="right")
-        last = np.searchsorted(ends, np.maximum(end - 1, start), side="right")
-        inside = last < len(chunks)
-        first, last = np.minimum(first, len(chunks) - 1), np.minimum(last, len(chunks) - 1)
-        split = (first != last).astype(np.float32)  # a bigram: half to each word
-        share = value * (1.0 - 0.5 * split) * inside
-        push_rows = self.centred_[feature] * share[:, None]
-        pushes = np.zeros((len(chunks), len(self.labels)), dtype=np.float32)
+        `features` holds the TF-IDF values the model saw, `counts` (aligned with its data)
+        how often each feature occurred in its text. Only picking each text's strongest
+        words is a loop, and it stops at `limit`.
+        """
+        found: list[list[Span]] = [[] for _ in texts]
+        space = encoded.space
+        after_space = np.empty_like(space)
+        after_space[0], after_space[1:] = True, space[:-1]
+        begins = ~space & after_space
+        chunk_starts = np.flatnonzero(begins)
+        if not len(chunk_starts) or not features.nnz:
+            return found
+        before_space = np.empty_like(space)
+        before_space[-1], before_space[:-1] = True, space[1:]
+        chunk_ends = np.flatnonzero(~space & before_space) + 1
+        chunk_of = np.cumsum(begins) - 1  # a space belongs to the chunk before it
+        feature = np.concatenate([p.feature + o for p, o in zip(pieces, offsets, strict=True)])
+        text = np.concatenate([p.text for p in pieces]).astype(np.int64)
+        start = np.concatenate([p.start for p in pieces])
+        end = np.concatenate([p.end for p in pieces])
+        # each n-gram's entry in the feature matrix: its value, shared among its occurrences
+        width = features.shape[1]
+        rows = np.repeat(np.arange(features.shape[0], dtype=np.int64), np.diff(features.indptr))
+        entry = np.searchsorted(rows * width + features.indices, text * width + feature)
+        share = features.data[entry] / counts[entry]
+        first = chunk_of[start + space[start]]  # a char n-gram may begin on the padding
+        last = chunk_of[end - 1]
+        two = first != last  # a bigram: half to each of its words
+        share = np.where(two, 0.5 * share, share)
+        pull = self.centred_[feature] * share[:, None]
+        n_chunks = len(chunk_starts)
+        pushes = np.empty((n_chunks, len(self.labels)))
         for column in range(len(self.labels)):
-            pushes[:, column] = np.bincount(
-                first, weights=push_rows[:, column], minlength=len(chunks)
-            ) + np.bincount(last, weights=push_rows[:, column] * split, minlength=len(chunks))
-        return self._select(text, chunks, pushes, limit)
-
-    def _select(self, text: str, chunks: list[tuple[int, int]], pushes: np.ndarray, limit: int) -> list[Span]:
+            pushes[:, column] = np.bincount(first, pull[:, column], n_chunks) + np.bincount(
+                last[two], pull[two, column], n_chunks
+            )
         strength = pushes.max(axis=1)
         best = pushes.argmax(axis=1)
-        found: list[Span] = []
-        top = 0.0
-        for position in np.argsort(-strength, kind="stable").tolist():
-            value = float(strength[position])
-            if value <= 0 or (top and value < CUE_SHARE * top) or len(found) >= limit:
-                break
-            start, end = chunks[position]
-            core = _CORE.search(text, start, end)
-            if core is None or core.group().lower() in STOPWORDS:
-                continue
-            top = top or value
-            found.append(
-                Span(
-                    text=core.group(),
-                    start=core.start(),
-                    end=core.end(),
-                    preference=self.labels[int(best[position])],
-                    weight=round(value / top, 2),
+        owner = encoded.owner[chunk_starts]
+        candidates = np.flatnonzero(strength > 0)
+        order = candidates[np.lexsort((-strength[candidates], owner[candidates]))]
+        bounds = np.searchsorted(owner[order], np.arange(len(texts) + 1)).tolist()
+        order_list, strength_list, best_list = order.tolist(), strength.tolist(), best.tolist()
+        relative_starts = (chunk_starts - encoded.starts[owner]).tolist()
+        relative_ends = (chunk_ends - encoded.starts[owner]).tolist()
+        for i, text_i in enumerate(texts):
+            spans = found[i]
+            top = 0.0
+            for chunk in order_list[bounds[i] : bounds[i + 1]]:
+                value = strength_list[chunk]
+                if (top and value < CUE_SHARE * top) or len(spans) >= limit:
+                    break
+                core = _CORE.search(text_i, relative_starts[chunk], relative_ends[chunk])
+                if core is None or core.group().lower() in STOPWORDS:
+                    continue
+                top = top or value
+                spans.append(
+                    Span(
+                        text=core.group(),
+                        start=core.start(),
+                        end=core.end(),
+                        preference=self.labels[best_list[chunk]],
+                        weight=round(value / top, 2),
+                    )
                 )
-            )
         return found

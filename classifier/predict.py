@@ -94,7 +94,8 @@ class _Scored:
     """One slice of texts through the model: features, probabilities, n-grams."""
 
     encoded: Encoded
-    features: sparse.csr_matrix
+    features: sparse.csr_matrix  # TF-IDF values
+    counts: np.ndarray  # how often each of features' entries occurred in its text
     probabilities: np.ndarray  # evidence-shrunk and rounded, LABELS order
     pieces: list[Ngrams]
     offsets: list[int]  # where each piece's features begin in the model's space
@@ -149,22 +150,21 @@ class Classifier:
         for a, b in _slices(texts):
             chunk = texts[a:b]
             scored = self._score(chunk, side)
-            per_text = explainer.split(scored.pieces, scored.offsets, scored.encoded) if with_cues else None
-            features = scored.features
-            for i, text in enumerate(chunk):
-                cues: tuple[Cue, ...] = ()
-                if per_text is not None:
-                    low, high = features.indptr[i], features.indptr[i + 1]
-                    row = (features.indices[low:high], features.data[low:high])
-                    spans = explainer.spans(text, row, per_text[i])
-                    cues = tuple(Cue(s.text, s.preference, s.weight, s.start, s.end) for s in spans)
-                probabilities = scored.probabilities[i]
+            cues = (
+                explainer.cues(
+                    chunk, scored.encoded, scored.pieces, scored.offsets, scored.features, scored.counts
+                )
+                if with_cues
+                else [[] for _ in chunk]
+            )
+            leaders = scored.probabilities.argmax(axis=1).tolist()
+            for i, (text, row) in enumerate(zip(chunk, scored.probabilities.tolist(), strict=True)):
                 results.append(
                     Prediction(
-                        preference=LABELS[int(np.argmax(probabilities))],
-                        probabilities=dict(zip(LABELS, probabilities.tolist(), strict=True)),
+                        preference=LABELS[leaders[i]],
+                        probabilities=dict(zip(LABELS, row, strict=True)),
                         lang=langs[a + i] or self.language.detect(text),
-                        cues=cues,
+                        cues=tuple(Cue(s.text, s.preference, s.weight, s.start, s.end) for s in cues[i]),
                     )
                 )
         return results
@@ -190,6 +190,7 @@ class Classifier:
         n_texts = encoded.n_texts
         width = len(self._idf[side])
         counts = count_matrix(pieces, n_texts, width, offsets)
+        raw = counts.data.copy()
         np.log(counts.data, out=counts.data)
         counts.data += 1.0
         counts.data *= self._idf[side][counts.indices]
@@ -208,7 +209,7 @@ class Classifier:
         scores /= scores.sum(axis=1, keepdims=True)
         evidence = explainer.evidence(pieces, n_texts)[:, None]
         shrunk = (evidence * scores + EVIDENCE_PRIOR / len(LABELS)) / (evidence + EVIDENCE_PRIOR)
-        return _Scored(encoded, counts, rounded_rows(shrunk), pieces, offsets)
+        return _Scored(encoded, counts, raw, rounded_rows(shrunk), pieces, offsets)
 
 
 def _check_side(side: str) -> None:
