@@ -58,3 +58,25 @@ def test_stored_text_is_shown_escaped_never_as_markup(
         html = client.get(path).get_data(as_text=True)
         assert "alert(&#39;x&#39;)" in html and "&lt;/script" in html, path  # shown, escaped
         assert "<script>alert(" not in html and "</script</mark>" not in html, path
+
+
+def test_a_deactivated_users_session_and_tokens_stop_working_at_once(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    make_user("admin", "ada@example.com")
+    tina = make_user("trainer", "tina@example.com")
+    token = runner.invoke(args=["create-token", "tina@example.com"]).output.strip().splitlines()[-1]
+    bearer = {"Authorization": f"Bearer {token}"}
+    body = {"text": "Hvorfor steg prisen?", "side": "customer"}
+    tina_client = app.test_client()
+    login(tina_client, "tina@example.com")
+    assert tina_client.get("/playbooks/").status_code == 200
+    assert client.post("/api/v1/classify", json=body, headers=bearer).status_code == 200
+    login(client, "ada@example.com")
+    off = client.post(
+        f"/admin/users/{tina.id}/active", data={"csrf_token": csrf_token(client, "/admin/users")}
+    )
+    assert off.status_code == 303
+    page = tina_client.get("/playbooks/")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login")
+    assert client.post("/api/v1/classify", json=body, headers=bearer).status_code == 401
