@@ -24,7 +24,7 @@ from classifier.predict import Classifier
 from classifier.train import train
 
 TRANSCRIPT_CHARS = 5000
-TRANSCRIPTS = 3000
+TRANSCRIPTS = 10000
 FILES = 8
 
 

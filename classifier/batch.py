@@ -7,6 +7,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -127,6 +128,17 @@ def _write_part(df: pd.DataFrame, path: str) -> int:
     return table.num_rows
 
 
+def _kept_together(utterances: Any) -> bool:
+    """Whether every interaction's turns already sit in one partition (the usual export).
+
+    Only the ids travel: each partition's distinct ids, then how many partitions hold each.
+    """
+    distinct = utterances["interaction_id"].map_partitions(
+        pd.Series.drop_duplicates, meta=("interaction_id", object)
+    )
+    return bool(distinct.value_counts().max().compute() <= 1)
+
+
 def check_input(input_path: Path) -> int:
     """The input's number of rows, or BatchError naming what is wrong with it."""
     if not input_path.exists():
@@ -158,7 +170,9 @@ def score_batch(
 
     A local cluster of process workers by default, the cluster at `scheduler` otherwise (its
     workers need this package installed and `model_dir` at the same path).
-    All turns of one interaction are shuffled into one partition before scoring.
+    All turns of one interaction must be in one partition: when the input keeps them
+    together already (checked), partitions are scored as they are; otherwise they are
+    shuffled by interaction_id first.
     """
     # Dask is imported here, not at the top: the other commands should not pay for it.
     import dask.dataframe as dd
@@ -193,8 +207,11 @@ def score_batch(
         except persistence.ModelError as error:
             raise BatchError(str(error)) from error
         utterances = dd.read_parquet(str(input_path), columns=list(INPUT_COLUMNS))
-        n_parts = max(utterances.npartitions, 4 * n_workers)
-        grouped = utterances.shuffle(on="interaction_id", npartitions=n_parts)
+        if utterances.npartitions >= 2 * n_workers and _kept_together(utterances):
+            grouped = utterances  # exported an interaction per file or batch: no shuffle needed
+        else:
+            n_parts = max(utterances.npartitions, 4 * n_workers)
+            grouped = utterances.shuffle(on="interaction_id", npartitions=n_parts)
         scored = grouped.map_partitions(_score_partition, str(model_dir), meta=empty_output())
         output_path.mkdir(parents=True, exist_ok=True)
         for stale in output_path.glob("part.*.parquet"):

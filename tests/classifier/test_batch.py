@@ -157,6 +157,28 @@ def test_score_batch_on_a_local_cluster_equals_single_process(
     pd.testing.assert_frame_equal(together, single, check_exact=False, atol=1e-9, rtol=0)
 
 
+def test_interactions_kept_together_in_files_are_scored_without_a_shuffle(
+    sample_model_dir: Path,
+    sample_classifier: Classifier,
+    utterances: pd.DataFrame,
+    cluster: LocalCluster,
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "by-interaction"
+    folder.mkdir()
+    ids = sorted(utterances["interaction_id"].unique())
+    for number in range(4):  # each interaction whole in one file, as exports usually are
+        chosen = utterances[utterances["interaction_id"].isin(ids[number::4])]
+        chosen.to_parquet(folder / f"part-{number}.parquet", index=False)
+    report = score_batch(
+        folder, tmp_path / "scored", sample_model_dir, scheduler=cluster.scheduler_address, progress=False
+    )
+    assert report.partitions == 4  # the files as they are (a shuffle would make 8)
+    written = pd.read_parquet(tmp_path / "scored").sort_values("interaction_id").reset_index(drop=True)
+    single = score_frame(utterances, sample_classifier).sort_values("interaction_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(written, single, check_exact=False, atol=1e-9, rtol=0)
+
+
 def test_cli_scores_on_its_own_local_cluster(
     sample_model_dir: Path, input_folder: Path, tmp_path: Path
 ) -> None:
@@ -194,3 +216,14 @@ def test_cli_names_what_is_wrong_with_the_input(sample_model_dir: Path, tmp_path
     (tmp_path / "junk.parquet").write_text("not parquet at all")
     junk = cli.invoke(score_batch_command, ["--input", str(tmp_path / "junk.parquet"), *options])
     assert junk.exit_code == 1 and "not readable Parquet" in junk.stderr
+
+
+def test_kept_together_tells_split_interactions_from_whole_ones(utterances: pd.DataFrame) -> None:
+    import dask.dataframe as dd
+
+    from classifier.batch import _kept_together
+
+    by_id = utterances.sort_values("interaction_id").reset_index(drop=True)
+    whole = dd.from_pandas(by_id.set_index("interaction_id", drop=False), npartitions=4, sort=True)
+    split = dd.from_pandas(utterances, npartitions=4, sort=False)  # rows shuffled: ids straddle
+    assert _kept_together(whole) and not _kept_together(split)
