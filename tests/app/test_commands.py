@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ApiToken, User
+from tests.conftest import SAMPLE_TRAINING
 
 
 def test_create_user_reads_password_from_stdin(app: Flask, runner: FlaskCliRunner) -> None:
@@ -104,3 +109,17 @@ def test_classifier_commands_load_when_asked_for() -> None:
     context = click.Context(group)
     assert set(CLASSIFIER_COMMANDS) <= set(group.list_commands(context))
     assert group.get_command(context, "train") is next(c for c in COMMANDS if c.name == "train")
+
+
+def test_bootstrap_retrains_a_model_left_by_an_older_version(
+    app: Flask, sample_model_dir: Path, tmp_path: Path
+) -> None:
+    model_dir = tmp_path / "models"
+    shutil.copytree(sample_model_dir, model_dir)
+    sidecar = model_dir / "matchpoint.json"
+    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "format": 1}))
+    app.config.update(MODEL_DIR=str(model_dir), TRAINING_DATA_DIR=str(SAMPLE_TRAINING))
+    result = app.test_cli_runner().invoke(args=["bootstrap"])
+    assert result.exit_code == 0, result.output
+    assert "model format 1" in result.output and "Retraining" in result.output
+    assert json.loads(sidecar.read_text())["format"] == 2
