@@ -10,7 +10,13 @@ from app.api.openapi import describe
 from app.api.payloads import choice_field, json_body, text_field
 from app.api.tokens import api_user, token_required
 from app.assist import access
-from app.assist.service import InteractionError, add_utterance, assist_state, start_interaction
+from app.assist.service import (
+    InteractionError,
+    add_utterance,
+    assist_state,
+    load_turns,
+    start_interaction,
+)
 from app.auth.roles import public
 from app.classification import get_classifier, get_live_playbook, get_recent_predictions
 from app.errors import ApiError
@@ -107,9 +113,10 @@ def utterances_create(external_id: str) -> tuple[Response, int]:
     speaker = choice_field(body, "speaker", SPEAKERS)
     text = text_field(body, "text")
     classifier = get_classifier()
+    turns = load_turns(db.session, interaction)
     try:
         utterance, prediction = add_utterance(
-            db.session, interaction, speaker or "customer", text or "", classifier, locked=True
+            db.session, interaction, speaker or "customer", text or "", classifier, locked=True, turns=turns
         )
     except InteractionError as error:
         db.session.rollback()
@@ -121,6 +128,7 @@ def utterances_create(external_id: str) -> tuple[Response, int]:
         known={utterance.id: prediction},
         playbook=get_live_playbook(),
         memo=get_recent_predictions(),
+        turns=turns,
     )
     db.session.commit()
     return jsonify(state.to_json()), 201
@@ -131,7 +139,12 @@ def utterances_create(external_id: str) -> tuple[Response, int]:
 def assist(external_id: str) -> Response:
     interaction = _interaction_or_404(external_id)
     state = assist_state(
-        db.session, interaction, get_classifier(), playbook=get_live_playbook(), memo=get_recent_predictions()
+        db.session,
+        interaction,
+        get_classifier(),
+        playbook=get_live_playbook(),
+        memo=get_recent_predictions(),
+        turns=load_turns(db.session, interaction),
     )
     db.session.commit()
     return jsonify(state.to_json())

@@ -102,11 +102,14 @@ def add_utterance(
     classifier: Classifier,
     *,
     locked: bool = False,
+    turns: list[Any] | None = None,
 ) -> tuple[Utterance, Prediction]:
     """Redact, classify and store one turn; then refresh the interaction's labels.
 
     `locked`: the caller holds the interaction's row lock (access.find_interaction with
     for_writing), so on a database with row locks no other turn can take the next seq.
+    `turns`: the earlier turns from load_turns(), which gets the new one appended; without
+    it the interaction's `utterances` are loaded and kept up to date instead.
     """
     clean = redact(text)
     if interaction.language is None:
@@ -115,8 +118,8 @@ def add_utterance(
     prediction = classifier.classify_many(
         [clean], speaker, [interaction.language], with_cues=speaker == "customer"
     )[0]
-    turns = interaction.utterances  # every turn: the labels below combine them all
-    seq = max((u.seq for u in turns), default=0) + 1
+    listed = interaction.utterances if turns is None else turns  # the labels combine every turn
+    seq = max((u.seq for u in listed), default=0) + 1
     fields = {
         "interaction_id": interaction.id,
         "speaker": speaker,
@@ -132,11 +135,38 @@ def add_utterance(
         session.flush()
     else:
         utterance = _insert_racing(session, interaction, seq, fields)
-    turns = interaction.utterances  # the same list, unless a racing client made us reload it
-    if utterance not in turns:
-        turns.append(utterance)  # no reload of every earlier turn
-    refresh_labels(interaction)
+        if utterance.seq != seq and turns is not None:  # another client's turns came first
+            turns[:] = [t for t in load_turns(session, interaction) if t.id != utterance.id]
+    listed = interaction.utterances if turns is None else turns  # reloaded if a client raced us
+    if utterance not in listed:
+        listed.append(utterance)  # no reload of every earlier turn
+    refresh_labels(interaction, listed)
     return utterance, prediction
+
+
+_TURN_COLUMNS = (
+    Utterance.id,
+    Utterance.seq,
+    Utterance.speaker,
+    Utterance.text,
+    Utterance.p_relational,
+    Utterance.p_action_oriented,
+    Utterance.p_factual,
+)
+
+
+def load_turns(session: Session, interaction: Interaction) -> list[Any]:
+    """The interaction's turns in order, as plain rows of what the labels and the panel read:
+    a fraction of the cost of loading them as Utterance objects."""
+    return list(
+        session.execute(
+            select(*_TURN_COLUMNS).where(Utterance.interaction_id == interaction.id).order_by(Utterance.seq)
+        )
+    )
+
+
+def turn_count(session: Session, interaction: Interaction) -> int:
+    return session.scalar(select(func.count()).where(Utterance.interaction_id == interaction.id)) or 0
 
 
 def _insert_racing(session: Session, interaction: Interaction, seq: int, fields: dict[str, Any]) -> Utterance:
@@ -162,19 +192,24 @@ def _insert_racing(session: Session, interaction: Interaction, seq: int, fields:
     raise InteractionError("could not store the utterance: too many simultaneous writers")
 
 
-def _rows(utterances: list[Utterance]) -> np.ndarray:
+def _rows(utterances: list[Any]) -> np.ndarray:
     return np.array([[u.p_relational, u.p_action_oriented, u.p_factual] for u in utterances], dtype=float)
 
 
-def refresh_labels(interaction: Interaction) -> None:
-    """Combine the stored per-turn probabilities into the interaction's labels."""
+def refresh_labels(interaction: Interaction, turns: list[Any] | None = None) -> None:
+    """Combine the stored per-turn probabilities (of `turns`, else of its utterances) into the
+    interaction's labels."""
     from classifier.analysis import combine, detect_shift, turn_weights
     from classifier.predict import probabilities_of
 
     if interaction.label_source == "provided":
         return
     by_side = {
-        side: [u for u in interaction.utterances if u.speaker == side and u.p_relational is not None]
+        side: [
+            u
+            for u in (interaction.utterances if turns is None else turns)
+            if u.speaker == side and u.p_relational is not None
+        ]
         for side in ("customer", "agent")
     }
     combined: dict[str, dict[str, float] | None] = {}
@@ -264,13 +299,15 @@ def assist_state(
     known: dict[int, Prediction] | None = None,
     playbook: LivePlaybook | None = None,
     memo: RecentPredictions | None = None,
+    turns: list[Any] | None = None,
 ) -> AssistState:
     """The panel's state; `known` holds predictions (with cues) already made for some turns.
     The worker's caches are optional: `playbook` of live entries (else read afresh), `memo` of
-    recent turns' predictions (else the last customer turns are classified again)."""
+    recent turns' predictions (else the last customer turns are classified again); `turns` as
+    from load_turns() (else the interaction's utterances)."""
     from classifier.analysis import combine, turn_weights
 
-    utterances = list(interaction.utterances)
+    utterances = list(interaction.utterances if turns is None else turns)
     customer_turns = [u for u in utterances if u.speaker == "customer" and u.text]
     recent = customer_turns[-RECENT_CUSTOMER_TURNS:]
     recent_text = " ".join(u.text or "" for u in recent)

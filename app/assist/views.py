@@ -14,6 +14,7 @@ from app.assist.service import (
     assist_state,
     mark_suggestion_used,
     start_interaction,
+    turn_count,
 )
 from app.auth.roles import roles_required
 from app.classification import get_classifier, get_live_playbook, get_recent_predictions
@@ -102,7 +103,7 @@ def _render_contact(interaction: Interaction, status: int = 200, trigger: str | 
 def contact(external_id: str) -> Response:
     interaction = _interaction(external_id)
     seen = request.args.get("since", type=int)
-    if seen is not None and wants_fragment() and seen == len(interaction.utterances):
+    if seen is not None and wants_fragment() and seen == turn_count(db.session, interaction):
         return Response(status=204)  # polling: nothing new, nothing to swap
     return _render_contact(interaction)
 
