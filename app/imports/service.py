@@ -139,7 +139,18 @@ class LineSource:
     def numbered(self) -> Iterator[tuple[int, str]]:
         """(line number, text) of every line; raises _Unreadable at a line that is not UTF-8
         or longer than max_line_bytes (without reading the rest of that line into memory)."""
-        for number, line in enumerate(self._raw(), start=1):
+        lines = self._raw()
+        number = 0
+        while True:
+            number += 1
+            try:
+                line = next(lines)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as error:  # a text stream decodes ahead: the line is unknown
+                raise _Unreadable(
+                    Problem(None, "the file is not UTF-8 text. Save it as UTF-8 and import it again.")
+                ) from error
             if len(line) > self.max_line_bytes:
                 raise _Unreadable(
                     Problem(
@@ -156,6 +167,12 @@ class LineSource:
             if number == 1:
                 line = line.removeprefix("\ufeff")
             yield number, line
+
+
+# A file read twice that reads differently the second time (a command's file rewritten meanwhile).
+_CHANGED = Problem(
+    None, "the file changed while it was being imported; nothing was imported. Import it again."
+)
 
 
 def _too_many_rows(line: int, max_rows: int) -> _Unreadable:
@@ -363,7 +380,13 @@ def import_interactions(
         report.problems.append(Problem(None, "the file holds no interactions"))
     if report.problems:
         return report
-    _write_interactions(session, _valid_rows(source, max_text_chars), classifier, report, team)
+    try:
+        _write_interactions(session, _valid_rows(source, max_text_chars), classifier, report, team)
+    except _Unreadable:
+        report.problems.append(_CHANGED)
+    else:
+        if report.created + report.updated != count:
+            report.problems.append(_CHANGED)
     return report
 
 
@@ -447,8 +470,9 @@ def _valid_rows(source: LineSource, max_text_chars: int) -> Iterator[Interaction
     for number, line in source.numbered():
         if line.strip():
             row, _ = parse_interaction_line(number, line, max_text_chars)
-            if row is not None:
-                yield row
+            if row is None:
+                raise _Unreadable(_CHANGED)
+            yield row
 
 
 def _batches(items: Iterable[T]) -> Iterator[list[T]]:
@@ -754,7 +778,13 @@ def import_surveys(
         report.problems.append(Problem(None, "the file holds no surveys"))
     if report.problems:
         return report
-    _write_surveys(session, _survey_rows(source, mapping, max_text_chars), report)
+    try:
+        _write_surveys(session, _survey_rows(source, mapping, max_text_chars), report)
+    except (_Unreadable, csv.Error):
+        report.problems.append(_CHANGED)
+    else:
+        if report.created + report.updated != count:
+            report.problems.append(_CHANGED)
     return report
 
 
@@ -839,10 +869,9 @@ def _survey_rows(source: LineSource, mapping: dict[str, str], max_text_chars: in
     for line, values, score, responded_at, _ in _survey_records(
         source, mapping, max_text_chars, ImportReport("surveys")
     ):
-        if score is not None and responded_at is not None:
-            yield SurveyRow(
-                line, values["interaction_id"], score, responded_at, values.get("comment") or None
-            )
+        if score is None or responded_at is None:
+            raise _Unreadable(_CHANGED)
+        yield SurveyRow(line, values["interaction_id"], score, responded_at, values.get("comment") or None)
 
 
 def _write_surveys(session: Session, rows: Iterable[SurveyRow], report: ImportReport) -> None:
@@ -860,6 +889,8 @@ def _write_surveys(session: Session, rows: Iterable[SurveyRow], report: ImportRe
             for s in session.scalars(select(Survey).where(Survey.interaction_id.in_(known.values())))
         }
         for row in chunk:
+            if row.interaction_id not in known:
+                raise _Unreadable(_CHANGED)
             interaction_id = known[row.interaction_id]
             survey = existing.get(interaction_id)
             if survey is None:

@@ -296,3 +296,50 @@ def test_a_valid_file_is_read_twice_a_bounded_line_at_a_time(
     assert stream.passes == 2 and surveys.passes == 2  # checked in full, then written
     assert stream.longest <= max(len(line) for line in lines) + 1
     assert _ids(app) == {f"X-{n}" for n in range(10)}
+
+
+class _Rewritten(io.BytesIO):
+    """A file that holds other bytes from its second reading on (rewritten in place)."""
+
+    def __init__(self, first: bytes, then: bytes) -> None:
+        super().__init__(first)
+        self.then, self.starts = then, 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if offset == 0 and whence == 0:
+            self.starts += 1
+            if self.starts == 2:
+                self.truncate(0)
+                super().seek(0)
+                self.write(self.then)
+        return super().seek(offset, whence)
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        _file(_line("X-1"), _line("X-2"), _line("X-3")),  # a line more
+        _file(_line("X-1"), '{"interaction_id": "X-2"}'),  # a line no longer valid
+    ],
+)
+def test_a_file_that_changes_between_check_and_write_writes_nothing(app: Flask, then: bytes) -> None:
+    stream = _Rewritten(_file(_line("X-1"), _line("X-2")), then)
+    with app.app_context():
+        report = import_interactions(db.session, stream, get_classifier())
+        db.session.rollback()
+    assert [str(problem) for problem in report.problems] == [str(service._CHANGED)]
+    assert _ids(app) == set()
+
+
+def test_a_survey_file_that_changes_between_check_and_write_writes_nothing(
+    app: Flask, two_teams: None
+) -> None:
+    header = "interaction_id,score,responded_at\n"
+    stream = _Rewritten(
+        (header + "C-1,9,2026-03-03\n").encode(), (header + "C-1,9,2026-03-03\nC-404,3,2026-03-03\n").encode()
+    )
+    with app.app_context():
+        report = import_surveys(db.session, stream)
+        db.session.rollback()
+        assert db.session.scalars(select(Survey)).all() == []
+    assert [str(problem) for problem in report.problems] == [str(service._CHANGED)]
