@@ -53,7 +53,9 @@ class Filters:
         return start, stop
 
 
-def _where(query: Select[Any], filters: Filters, dates: bool = True) -> Select[Any]:
+def _where(
+    query: Select[Any], filters: Filters, dates: bool = True, agent: ColumnElement[int] = Interaction.agent_id
+) -> Select[Any]:
     """The filters, on interactions' own columns (teams and agents by id: no join per row)."""
     start, stop = filters.span() if dates else (None, None)
     if start:
@@ -62,12 +64,11 @@ def _where(query: Select[Any], filters: Filters, dates: bool = True) -> Select[A
         query = query.where(Interaction.started_at < stop)
     if filters.team:
         team_agents = select(Agent.id).join(Team, Agent.team_id == Team.id).where(Team.name == filters.team)
-        query = query.where(Interaction.agent_id.in_(team_agents))
+        query = query.where(agent.in_(team_agents))
     if filters.touchpoint:
         query = query.where(Interaction.touchpoint == filters.touchpoint)
     if filters.agent_id:
-        agent = select(Agent.id).where(Agent.external_id == filters.agent_id)
-        query = query.where(Interaction.agent_id.in_(agent))
+        query = query.where(agent.in_(select(Agent.id).where(Agent.external_id == filters.agent_id)))
     return query
 
 
@@ -154,7 +155,9 @@ def _week_contacts(session: Session, filters: Filters) -> pd.DataFrame:
             func.count(Interaction.matched).label("labelled"),
             func.count(case((Interaction.matched.is_(True), 1))).label("matched"),
         ).where(Interaction.started_at >= lower, Interaction.started_at < upper)
-        branches.append(_where(branch, filters, dates=False))
+        # `agent_id + 0`: with a team or agent filter SQLite would otherwise take the index
+        # (agent_id, started_at) and read every contact's row for `matched`.
+        branches.append(_where(branch, filters, dates=False, agent=Interaction.agent_id + 0))
     rows = []
     for chunk in range(0, len(branches), _WEEKS_PER_QUERY):
         part = branches[chunk : chunk + _WEEKS_PER_QUERY]
