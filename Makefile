@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP)
 
-## make lock: after changing pyproject.toml, install what it asks for and pin all of it again
+## make lock: after changing pyproject.toml, install what it asks for and pin all of it again.
+## To move one pin (say, a version pip-audit reports): .venv/bin/pip install -U NAME, then make lock.
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
