@@ -437,7 +437,7 @@ def describe_effect(effect: Mapping[str, Any], n: int | None = None) -> str:
         f"Comparing contacts within the same touchpoint and topic{based_on}, customers whose "
         f"preference was met gave an NPS {abs(adjusted):.1f} points {direction} than customers "
         f"whose preference was missed (95 % interval {low:+.1f} to {high:+.1f} points, "
-        f"p = {p_value:.3f}).",
+        f"{'p < 0.001' if p_value < 0.001 else f'p = {p_value:.3f}'}).",
     ]
     if low <= 0.0 <= high:
         sentences.append(
