@@ -118,7 +118,7 @@ def combine_groups(rows: np.ndarray, texts: Sequence[str], groups: np.ndarray, n
     first = np.repeat(starts, sizes)
     span = np.repeat(np.maximum(sizes - 1, 1), sizes)
     position = 1.0 + (np.arange(len(groups)) - first) / span
-    words = np.fromiter((max(1, len(text.split())) for text in texts), dtype=np.float64, count=len(texts))
+    words = np.maximum(1.0, np.fromiter(map(len, map(str.split, texts)), dtype=np.float64, count=len(texts)))
     weights = position * np.log1p(words)
     totals = np.zeros((n_groups, len(LABELS)))
     for column in range(len(LABELS)):
