@@ -150,3 +150,26 @@ def test_login_session_expires_after_the_configured_hours(client: FlaskClient, m
     response = login(client, "boss@example.com")
     cookie = response.headers["Set-Cookie"]
     assert "Expires=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_token_and_its_user_are_read_in_one_round_trip(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    from app.auth.accounts import issue_token, user_for_token
+
+    make_user("agent", "sofie@example.com")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "sofie@example.com"))
+        token = issue_token(db.session, user)
+        db.session.commit()
+        db.session.expunge_all()
+        statements: list[str] = []
+        engine = db.session.get_bind()
+        listener = lambda *args: statements.append(args[2])  # noqa: E731 (cursor, statement, …)
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            found = user_for_token(db.session, token)
+            assert found is not None and found.email == "sofie@example.com" and found.active
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1, statements
