@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -14,7 +15,7 @@ from app.assist.service import (
     InteractionError,
     add_utterance,
     assist_state,
-    load_turns,
+    interaction_with_turns,
     start_interaction,
 )
 from app.auth.roles import public
@@ -54,13 +55,23 @@ def openapi() -> Response:
     return jsonify(describe())
 
 
-def _interaction_or_404(external_id: str, *, for_writing: bool = False) -> Interaction:
+def _interaction_or_404(external_id: str) -> Interaction:
     if unstorable_text(external_id):  # no stored id holds a NUL or a lone surrogate
         raise ApiError(404, "No interaction with such an id.")
-    interaction = access.find_interaction(db.session, api_user(), external_id, for_writing=for_writing)
+    interaction = access.find_interaction(db.session, api_user(), external_id)
     if interaction is None:
         raise ApiError(404, f"No interaction '{external_id}' that you may see.")
     return interaction
+
+
+def _with_turns_or_404(external_id: str, *, for_writing: bool = False) -> tuple[Interaction, list[Any]]:
+    """As _interaction_or_404, with the interaction's turns read in the same round trip."""
+    if unstorable_text(external_id):  # no stored id holds a NUL or a lone surrogate
+        raise ApiError(404, "No interaction with such an id.")
+    found = interaction_with_turns(db.session, external_id, for_writing=for_writing)
+    if found is None or not access.can_access(api_user(), found[0]):
+        raise ApiError(404, f"No interaction '{external_id}' that you may see.")
+    return found
 
 
 @bp.post("/interactions")
@@ -108,12 +119,11 @@ def interactions_create() -> tuple[Response, int]:
 @bp.post("/interactions/<external_id>/utterances")
 @token_required("agent", "lead")
 def utterances_create(external_id: str) -> tuple[Response, int]:
-    interaction = _interaction_or_404(external_id, for_writing=True)  # its row lock: until the commit
+    interaction, turns = _with_turns_or_404(external_id, for_writing=True)  # its row lock: until the commit
     body = json_body()
     speaker = choice_field(body, "speaker", SPEAKERS)
     text = text_field(body, "text")
     classifier = get_classifier()
-    turns = load_turns(db.session, interaction)
     try:
         utterance, prediction = add_utterance(
             db.session, interaction, speaker or "customer", text or "", classifier, locked=True, turns=turns
@@ -137,14 +147,14 @@ def utterances_create(external_id: str) -> tuple[Response, int]:
 @bp.get("/interactions/<external_id>/assist")
 @token_required("agent", "lead")
 def assist(external_id: str) -> Response:
-    interaction = _interaction_or_404(external_id)
+    interaction, turns = _with_turns_or_404(external_id)
     state = assist_state(
         db.session,
         interaction,
         get_classifier(),
         playbook=get_live_playbook(),
         memo=get_recent_predictions(),
-        turns=load_turns(db.session, interaction),
+        turns=turns,
     )
     db.session.commit()
     return jsonify(state.to_json())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import func, select
@@ -155,14 +155,48 @@ _TURN_COLUMNS = (
 )
 
 
+class Turn(NamedTuple):
+    """What the labels and the panel read of a stored turn: a fraction of an Utterance's cost."""
+
+    id: int
+    seq: int
+    speaker: str
+    text: str | None
+    p_relational: float | None
+    p_action_oriented: float | None
+    p_factual: float | None
+
+
 def load_turns(session: Session, interaction: Interaction) -> list[Any]:
-    """The interaction's turns in order, as plain rows of what the labels and the panel read:
-    a fraction of the cost of loading them as Utterance objects."""
-    return list(
-        session.execute(
-            select(*_TURN_COLUMNS).where(Utterance.interaction_id == interaction.id).order_by(Utterance.seq)
-        )
+    """The interaction's turns in order."""
+    query = select(*_TURN_COLUMNS).where(Utterance.interaction_id == interaction.id).order_by(Utterance.seq)
+    return [Turn(*row) for row in session.execute(query)]
+
+
+def interaction_with_turns(
+    session: Session, external_id: str, *, for_writing: bool = False
+) -> tuple[Interaction, list[Any]] | None:
+    """The interaction and its turns in order. Whether the user may see it is the caller's to check.
+
+    A reader gets both in one round trip. A writer first locks the interaction's row, as
+    access.find_interaction does, and then reads the turns in a statement of their own: a
+    statement that waited for the lock still sees the turns of its own start, without those
+    the previous holder just committed.
+    """
+    if for_writing:
+        lock = select(Interaction).where(Interaction.external_id == external_id)
+        interaction = session.scalar(lock.with_for_update(key_share=True))
+        return None if interaction is None else (interaction, load_turns(session, interaction))
+    query = (
+        select(Interaction, *_TURN_COLUMNS)
+        .outerjoin(Utterance, Utterance.interaction_id == Interaction.id)
+        .where(Interaction.external_id == external_id)
+        .order_by(Utterance.seq)
     )
+    rows = session.execute(query).all()
+    if not rows:
+        return None
+    return rows[0][0], [Turn(*row[1:]) for row in rows if row[1] is not None]
 
 
 def turn_count(session: Session, interaction: Interaction) -> int:
