@@ -16,7 +16,8 @@ RANDOM_STATE = 20261122
 @dataclass(frozen=True)
 class PipelineParams:
     word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] | None = (3, 4)  # None: words only (faster, ~2 points less F1)
+    # (4, 4): same macro-F1 as (3, 4) within 0.1 point, 1.4× the speed (bench.batch_speed --trade-off)
+    char_ngrams: tuple[int, int] | None = (4, 4)  # None: words only (2× faster, 2 points less F1)
     word_features: int = 2**18
     char_features: int = 2**19
     C: float = 30.0
