@@ -55,6 +55,19 @@ def _fresh_postgres(database_url: str) -> None:
         connection.execute(f'CREATE DATABASE "{url.database}"')
 
 
+def _rate_limit_storage() -> str:
+    """BENCH_RATELIMIT_STORAGE, else the local Redis when it answers, else memory://."""
+    if configured := os.environ.get("BENCH_RATELIMIT_STORAGE"):
+        return configured
+    try:
+        import redis
+
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except Exception:  # no Redis here: the embedded default
+        return "memory://"
+    return "redis://127.0.0.1:6379"
+
+
 @contextmanager
 def running(
     workers: int = 2, database_url: str | None = None, model_dir: Path | None = None, cpus: str | None = None
@@ -69,6 +82,9 @@ def running(
             "MATCHPOINT_MODEL_DIR": str(model_dir or ROOT / "instance" / "models"),
             "MATCHPOINT_SECRET_KEY": "bench",
             "MATCHPOINT_API_RATE_LIMIT": "1000000 per minute",
+            # As in production with several workers: one shared count (memory:// counts per
+            # worker, and starts a timer thread about once per request under load).
+            "MATCHPOINT_RATELIMIT_STORAGE_URI": _rate_limit_storage(),
         }
         _run(["migrate"], env)
         _run(["playbooks", "sync"], env)
