@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
 import sys
@@ -13,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from classifier import dataset, persistence
-from classifier.batch import score_batch, score_frame
+from classifier.batch import local_cluster, score_batch, score_frame
 from classifier.evaluate import evaluate
 from classifier.labels import SIDES
 from classifier.pipeline import PipelineParams
@@ -24,7 +23,7 @@ from classifier.predict import Classifier
 from classifier.train import train
 
 TRANSCRIPT_CHARS = 5000
-TRANSCRIPTS = 10000
+TRANSCRIPTS = 30000
 FILES = 8
 
 
@@ -63,16 +62,7 @@ def _worker_cpu_seconds(client: Client) -> float:
 
 
 def on_cluster(workers: int, source: Path, warm_up: Path, models: Path, out: Path) -> dict[str, Any]:
-    with (
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(workers) as cluster, Client(cluster) as client:
         # The first run loads the model on each worker (once per process) and warms imports.
         score_batch(warm_up, out / "warm", models, scheduler=cluster.scheduler_address, progress=False)
         cpu_before = _worker_cpu_seconds(client)

@@ -227,3 +227,15 @@ def test_kept_together_tells_split_interactions_from_whole_ones(utterances: pd.D
     whole = dd.from_pandas(by_id.set_index("interaction_id", drop=False), npartitions=4, sort=True)
     split = dd.from_pandas(utterances, npartitions=4, sort=False)  # rows shuffled: ids straddle
     assert _kept_together(whole) and not _kept_together(split)
+
+
+def test_local_workers_keep_large_blocks_on_the_heap() -> None:
+    import os
+
+    from distributed import Client
+
+    from classifier.batch import WORKER_MALLOC, local_cluster
+
+    with local_cluster(1) as cluster, Client(cluster) as client:
+        seen = client.run(lambda: {name: os.environ.get(name) for name in WORKER_MALLOC})
+    assert list(seen.values()) == [WORKER_MALLOC]
