@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -48,6 +49,14 @@ def full_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pipelines, metadata = train(dataset.load(dataset.default_training_dir()))
     persistence.save(directory, pipelines, metadata)
     return directory
+
+
+def outdated_copy(model_dir: Path, into: Path) -> Path:
+    """A copy of a model whose sidecar says it was made by model format 1."""
+    shutil.copytree(model_dir, into)
+    sidecar = into / persistence.SIDECAR_FILE
+    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "format": 1}))
+    return into
 
 
 def _recreate_postgres(url: str) -> None:

@@ -55,18 +55,7 @@ def create_user(
     if enforce_policy and (problems := policy_problems(password, email)):
         raise AccountError(" ".join(problems))
     team = ensure_team(session, team_name) if team_name else None
-    agent = None
-    if agent_external_id:
-        agent = session.scalar(select(Agent).where(Agent.external_id == agent_external_id))
-        if agent is None:
-            agent = Agent(external_id=agent_external_id, name=email.split("@")[0], team=team)
-            session.add(agent)
-        elif team is None:
-            team = agent.team
-    if role in {"agent", "lead"} and team is None:
-        raise AccountError(f"A user with role '{role}' needs a team (--team).")
-    if role == "agent" and agent is None:
-        raise AccountError("A user with role 'agent' needs an agent id (--agent-id).")
+    team, agent = _placed(session, role, email, team, None, agent_external_id, hints=True)
     user = User(email=email, password_hash=hash_password(password), role=role, team=team, agent=agent)
     session.add(user)
     return user
@@ -88,20 +77,36 @@ def change_role(
     if old == "admin" and role != "admin" and user.active and active_admins(session) <= {user.id}:
         raise AccountError(f"{user.email} is the last active admin; make another user admin first.")
     team = ensure_team(session, team_name) if team_name else user.team
-    agent = user.agent
+    team, agent = _placed(session, role, user.email, team, user.agent, agent_external_id, hints=False)
+    user.role, user.team, user.agent = role, team, agent
+    return old
+
+
+def _placed(
+    session: Session,
+    role: str,
+    email: str,
+    team: Team | None,
+    agent: Agent | None,
+    agent_external_id: str | None,
+    *,
+    hints: bool,
+) -> tuple[Team | None, Agent | None]:
+    """The team and agent record a user of `role` gets (an agent id names or creates the
+    agent, whose team applies when none is given); AccountError when the role needs more.
+    `hints` names the command-line options in the messages."""
     if agent_external_id:
         agent = session.scalar(select(Agent).where(Agent.external_id == agent_external_id))
         if agent is None:
-            agent = Agent(external_id=agent_external_id, name=user.email.split("@")[0], team=team)
+            agent = Agent(external_id=agent_external_id, name=email.split("@")[0], team=team)
             session.add(agent)
         elif team is None:
             team = agent.team
     if role in {"agent", "lead"} and team is None:
-        raise AccountError(f"A user with role '{role}' needs a team.")
+        raise AccountError(f"A user with role '{role}' needs a team{' (--team)' if hints else ''}.")
     if role == "agent" and agent is None:
-        raise AccountError("A user with role 'agent' needs an agent id.")
-    user.role, user.team, user.agent = role, team, agent
-    return old
+        raise AccountError(f"A user with role 'agent' needs an agent id{' (--agent-id)' if hints else ''}.")
+    return team, agent
 
 
 def active_admins(session: Session) -> set[int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from flask import Flask
@@ -12,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ApiToken, User
-from tests.conftest import SAMPLE_TRAINING
+from tests.conftest import SAMPLE_TRAINING, outdated_copy
 
 
 def test_create_user_reads_password_from_stdin(app: Flask, runner: FlaskCliRunner) -> None:
@@ -114,12 +113,9 @@ def test_classifier_commands_load_when_asked_for() -> None:
 def test_bootstrap_retrains_a_model_left_by_an_older_version(
     app: Flask, sample_model_dir: Path, tmp_path: Path
 ) -> None:
-    model_dir = tmp_path / "models"
-    shutil.copytree(sample_model_dir, model_dir)
-    sidecar = model_dir / "matchpoint.json"
-    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "format": 1}))
+    model_dir = outdated_copy(sample_model_dir, tmp_path / "models")
     app.config.update(MODEL_DIR=str(model_dir), TRAINING_DATA_DIR=str(SAMPLE_TRAINING))
     result = app.test_cli_runner().invoke(args=["bootstrap"])
     assert result.exit_code == 0, result.output
     assert "model format 1" in result.output and "Retraining" in result.output
-    assert json.loads(sidecar.read_text())["format"] == 2
+    assert json.loads((model_dir / "matchpoint.json").read_text())["format"] == 2

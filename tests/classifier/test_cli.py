@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from classifier.cli import analyze, classify, evaluate, train
-from tests.conftest import SAMPLE_TRAINING
+from tests.conftest import SAMPLE_TRAINING, outdated_copy
 
 
 @pytest.fixture()
@@ -128,10 +127,8 @@ def test_invalid_training_data_names_file_and_line(cli: CliRunner, tmp_path: Pat
 def test_classify_retrains_a_model_of_an_older_format(
     cli: CliRunner, sample_model_dir: Path, tmp_path: Path
 ) -> None:
-    model_dir = tmp_path / "models"
-    shutil.copytree(sample_model_dir, model_dir)
+    model_dir = outdated_copy(sample_model_dir, tmp_path / "models")
     sidecar = model_dir / "matchpoint.json"
-    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "format": 1}))
     result = cli.invoke(
         classify,
         ["--side", "customer", "--model-dir", str(model_dir), "--training-data", str(SAMPLE_TRAINING)],
