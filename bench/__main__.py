@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import assist_speed, classifier_speed, load, report_speed
+from bench import assist_speed, batch_speed, classifier_speed, load, report_speed
 from bench.server import running
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -25,6 +25,7 @@ def main() -> None:
             "platform": platform.platform(),
         },
         "classifier": classifier_speed.run(),
+        "batch_on_dask": batch_speed.run(),
         "assist_over_http": assist_speed.run(),
         "load_sqlite": load.run(workers=(2, 3, 4)),
     }
