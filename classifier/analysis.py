@@ -130,6 +130,12 @@ def combine_groups(rows: np.ndarray, texts: Sequence[str], groups: np.ndarray, n
     return out
 
 
+def combine_turns(rows: np.ndarray, texts: Sequence[str]) -> dict[str, float]:
+    """One transcript side's turns combined and rounded, by label (as combine_groups does)."""
+    together = combine_groups(rows, texts, np.zeros(len(rows), dtype=np.int64), 1)[0]
+    return dict(zip(LABELS, together.tolist(), strict=True))
+
+
 def match_scores(customer: np.ndarray, agent: np.ndarray) -> np.ndarray:
     """Bhattacharyya overlap per row, rounded; NaN where a side has no turns."""
     return np.round(np.minimum(1.0, np.sqrt(customer * agent).sum(axis=1)), 4)
@@ -166,8 +172,7 @@ def analyze(classifier: Classifier, turns: Sequence[Turn], lang: str | None = No
             continue
         rows = np.array([[p.probabilities[label] for label in LABELS] for p in predictions])
         weights = turn_weights(texts)
-        together = combine_groups(rows, texts, np.zeros(len(rows), dtype=np.int64), 1)[0]
-        combined[side] = dict(zip(LABELS, together.tolist(), strict=True))
+        combined[side] = combine_turns(rows, texts)
         if side == "customer" and (found := detect_shift(rows, weights)):
             before, after, middle = found
             shift = Shift(LABELS[before], LABELS[after], indices[middle])

@@ -232,9 +232,8 @@ def _rows(utterances: list[Any]) -> np.ndarray:
 
 def refresh_labels(interaction: Interaction, turns: list[Any] | None = None) -> None:
     """Combine the stored per-turn probabilities (of `turns`, else of its utterances) into the
-    interaction's labels."""
-    from classifier.analysis import combine, detect_shift, turn_weights
-    from classifier.predict import probabilities_of
+    interaction's labels, with the functions `matchpoint analyze` and score-batch use."""
+    from classifier.analysis import combine_turns, detect_shift, match_scores, turn_weights
 
     if interaction.label_source == "provided":
         return
@@ -251,8 +250,7 @@ def refresh_labels(interaction: Interaction, turns: list[Any] | None = None) -> 
         if not turns:
             combined[side] = None
             continue
-        weights = turn_weights([u.text or "" for u in turns])
-        combined[side] = probabilities_of(combine(_rows(turns), weights))
+        combined[side] = combine_turns(_rows(turns), [u.text or "" for u in turns])
     customer, agent = combined["customer"], combined["agent"]
     if customer:
         interaction.customer_preference = max(PREFERENCES, key=lambda k: customer[k])
@@ -269,8 +267,8 @@ def refresh_labels(interaction: Interaction, turns: list[Any] | None = None) -> 
         interaction.agent_p_action_oriented = agent["action_oriented"]
         interaction.agent_p_factual = agent["factual"]
     if customer and agent:
-        overlap = sum(float(np.sqrt(customer[k] * agent[k])) for k in PREFERENCES)
-        interaction.match_score = round(min(1.0, overlap), 4)
+        pair = [np.array([[side[k] for k in PREFERENCES]]) for side in (customer, agent)]
+        interaction.match_score = float(match_scores(*pair)[0])
         interaction.matched = interaction.customer_preference == interaction.agent_style
 
 
