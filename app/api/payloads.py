@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, request
 
 from app.errors import ApiError
-from app.imports.service import unstorable_text
+from app.text_input import unstorable_text
 
 
 def json_body() -> dict[str, Any]:

@@ -23,8 +23,8 @@ from app.classification import get_classifier, get_live_playbook, get_recent_pre
 from app.errors import ApiError
 from app.extensions import csrf, db, limiter
 from app.followup import service as followup
-from app.imports.service import unstorable_text
 from app.models import Interaction
+from app.text_input import unstorable_text
 from app.vocabulary import CONTENT_LANGUAGES, SPEAKERS, TOUCHPOINTS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
