@@ -1,5 +1,6 @@
 """What each worker process keeps for serving, in app.extensions: the loaded model (with the
-language detector's models), the cache of live playbook entries, the memo of recent turns."""
+language detector's models), the cache of live playbook entries, the memos of recent turns
+and of suggestion events already stored."""
 
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.models import Utterance
-from app.playbooks.store import LivePlaybook
 
 if TYPE_CHECKING:  # the classifier (scikit-learn) is imported when the model is first loaded
+    from app.playbooks.store import LivePlaybook  # whose package's views use this module
     from classifier import Classifier
     from classifier.predict import Prediction
 
 _KEY = "matchpoint.classifier"
 _PLAYBOOK_KEY = "matchpoint.live_playbook"
 _MEMO_KEY = "matchpoint.recent_predictions"
+_SHOWN_KEY = "matchpoint.shown_suggestions"
 _lock = threading.Lock()
 
 
@@ -50,6 +54,50 @@ class RecentPredictions:
                 self._predictions.popitem(last=False)
 
 
+class ShownSuggestions:
+    """A worker's memo of the (interaction, entry) suggestion events it has committed lately.
+
+    The panel shows mostly the same suggestions turn after turn; each event is stored once
+    (INSERT … ON CONFLICT DO NOTHING, or look-then-insert on SQLite), so a turn whose
+    suggestions this worker noted before need not write at all. Pairs enter the memo only when
+    their transaction commits (`pending` → `after_commit`), so a rolled-back note is written
+    again next time. A miss costs one idempotent insert: nothing here is state another worker needs.
+    """
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._pairs: OrderedDict[tuple[int, int], None] = OrderedDict()
+
+    def unnoted(self, session: Session, interaction_id: int, entry_ids: list[int]) -> list[int]:
+        """The entries not known to be noted for this interaction; they are remembered once
+        `session` commits."""
+        with self._lock:
+            new = [e for e in entry_ids if (interaction_id, e) not in self._pairs]
+        if new:
+            session.info.setdefault(_SHOWN_KEY, []).append((self, [(interaction_id, e) for e in new]))
+        return new
+
+    def remember(self, pairs: list[tuple[int, int]]) -> None:
+        with self._lock:
+            for pair in pairs:
+                self._pairs[pair] = None
+                self._pairs.move_to_end(pair)
+            while len(self._pairs) > self.size:
+                self._pairs.popitem(last=False)
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_committed_suggestions(session: Session) -> None:
+    for memo, pairs in session.info.pop(_SHOWN_KEY, ()):
+        memo.remember(pairs)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_suggestions(session: Session) -> None:
+    session.info.pop(_SHOWN_KEY, None)
+
+
 def get_classifier() -> Classifier:
     """The worker's classifier; loading happens once per process, never per request."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -67,9 +115,22 @@ def get_classifier() -> Classifier:
 
 
 def get_live_playbook() -> LivePlaybook:
-    """The worker's playbook cache; it checks itself against the database on every use."""
+    """The worker's playbook cache; it checks itself against the database every
+    PLAYBOOK_RECHECK_SECONDS, and at once after a save through this worker."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return app.extensions.setdefault(_PLAYBOOK_KEY, LivePlaybook())  # type: ignore[no-any-return]
+    playbook = app.extensions.get(_PLAYBOOK_KEY)
+    if playbook is None:
+        from app.playbooks.store import LivePlaybook
+
+        playbook = LivePlaybook(float(app.config["PLAYBOOK_RECHECK_SECONDS"]))
+        app.extensions[_PLAYBOOK_KEY] = playbook
+    return playbook  # type: ignore[no-any-return]
+
+
+def get_shown_suggestions() -> ShownSuggestions:
+    """The worker's memo of suggestion events already stored."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions.setdefault(_SHOWN_KEY, ShownSuggestions())  # type: ignore[no-any-return]
 
 
 def get_recent_predictions() -> RecentPredictions:

@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "10 per minute",
     "API_RATE_LIMIT": "6000 per minute",
+    "PLAYBOOK_RECHECK_SECONDS": 1.0,  # how stale a worker's playbook cache may be; 0: check every use
     "SESSION_HOURS": 10,
     "SECURE_COOKIES": False,  # True behind TLS in production
     "CUSTOMER_REF_KEY": None,  # secret for keyed hashing of customer references
@@ -40,6 +41,9 @@ _INTEGER = {
 }
 
 
+_FLOAT = {"PLAYBOOK_RECHECK_SECONDS"}
+
+
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Read MATCHPOINT_* variables that name known settings, converted to their types."""
     environ = dict(os.environ if environ is None else environ)
@@ -52,6 +56,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
             found[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
         elif key in _INTEGER:
             found[key] = int(raw)
+        elif key in _FLOAT:
+            found[key] = float(raw)
         else:
             found[key] = raw
     return found

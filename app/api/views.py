@@ -19,7 +19,12 @@ from app.assist.service import (
     start_interaction,
 )
 from app.auth.roles import public
-from app.classification import get_classifier, get_live_playbook, get_recent_predictions
+from app.classification import (
+    get_classifier,
+    get_live_playbook,
+    get_recent_predictions,
+    get_shown_suggestions,
+)
 from app.errors import ApiError
 from app.extensions import csrf, db, limiter
 from app.followup import service as followup
@@ -138,6 +143,7 @@ def utterances_create(external_id: str) -> tuple[Response, int]:
         known={utterance.id: prediction},
         playbook=get_live_playbook(),
         memo=get_recent_predictions(),
+        shown=get_shown_suggestions(),
         turns=turns,
     )
     db.session.commit()
@@ -154,6 +160,7 @@ def assist(external_id: str) -> Response:
         get_classifier(),
         playbook=get_live_playbook(),
         memo=get_recent_predictions(),
+        shown=get_shown_suggestions(),
         turns=turns,
     )
     db.session.commit()

@@ -29,7 +29,7 @@ from app.transcripts.redaction import redact
 from app.vocabulary import PREFERENCES, TOUCHPOINTS
 
 if TYPE_CHECKING:
-    from app.classification import RecentPredictions
+    from app.classification import RecentPredictions, ShownSuggestions
     from classifier import Classifier
     from classifier.predict import Prediction
 
@@ -331,11 +331,13 @@ def assist_state(
     known: dict[int, Prediction] | None = None,
     playbook: LivePlaybook | None = None,
     memo: RecentPredictions | None = None,
+    shown: ShownSuggestions | None = None,
     turns: list[Any] | None = None,
 ) -> AssistState:
     """The panel's state; `known` holds predictions (with cues) already made for some turns.
     The worker's caches are optional: `playbook` of live entries (else read afresh), `memo` of
-    recent turns' predictions (else the last customer turns are classified again); `turns` as
+    recent turns' predictions (else the last customer turns are classified again), `shown`
+    suggestion events stored before (else each is offered to the database again); `turns` as
     from load_turns() (else the interaction's utterances)."""
     from classifier.analysis import combine, turn_weights
 
@@ -382,10 +384,11 @@ def assist_state(
         hits=hits,
     )
     if record_shown:
-        shown = {s.entry.id for s in suggestions}
-        record_suggestions_shown(
-            session, interaction, [shelf.row_ids[e.id] for e in entries if e.id in shown]
-        )
+        shown_now = {s.entry.id for s in suggestions}
+        entry_ids = [shelf.row_ids[e.id] for e in entries if e.id in shown_now]
+        if shown is not None:
+            entry_ids = shown.unnoted(session, interaction.id, entry_ids)
+        record_suggestions_shown(session, interaction, entry_ids)
     shift = None
     if interaction.preference_shift and len(customer_turns) >= 4:
         middle = len(customer_turns) // 2

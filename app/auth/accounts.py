@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import cache
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, policy_problems, verify_password
 from app.models import Agent, ApiToken, Team, User, utcnow
@@ -176,10 +176,9 @@ def revoke_all_tokens(session: Session, user: User) -> int:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """The active user behind a token that is not revoked: one round trip (token and user)."""
-    row = session.scalar(
-        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.digest == token_digest(token))
+    """The active user behind a token that is not revoked: one query, one entity to build."""
+    return session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None), User.active.is_(True))
     )
-    if row is None or row.revoked_at is not None or not row.user.active:
-        return None
-    return row.user

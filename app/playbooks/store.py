@@ -4,6 +4,8 @@ the live entries per touchpoint and language, cached per process for the assist 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,26 +179,42 @@ def fingerprint(session: Session) -> tuple[Any, ...]:
 
 
 class LivePlaybook:
-    """Shelves kept in one process, checked against the database's fingerprint on every use.
+    """Shelves kept in one process, checked against the database's fingerprint.
 
-    Workers and hosts share only the database, so a trainer's save through any of them shows in
-    the next suggestion everywhere; the check is one aggregate over a few hundred rows, against
-    loading and converting every entry of the shelf per request.
+    Workers and hosts share only the database, so a trainer's save through any of them shows
+    everywhere: at the next use after `recheck_seconds` (the fingerprint is one aggregate over a
+    few hundred rows, a round trip that live serving need not pay on every turn). 0 checks on
+    every use. A save through this worker shows at once (`forget`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, recheck_seconds: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.recheck_seconds = recheck_seconds
+        self._clock = clock
         self._lock = threading.Lock()
         self._fingerprint: tuple[Any, ...] | None = None
+        self._checked_at: float | None = None
         self._shelves: dict[tuple[str, str], Shelf] = {}
 
+    def forget(self) -> None:
+        """Drop every shelf: the next use reads the database."""
+        with self._lock:
+            self._fingerprint, self._checked_at, self._shelves = None, None, {}
+
     def shelf(self, session: Session, touchpoint: str, language: str) -> Shelf:
+        now = self._clock()
+        with self._lock:
+            fresh = self._checked_at is not None and now - self._checked_at < self.recheck_seconds
+            if fresh and (touchpoint, language) in self._shelves:
+                return self._shelves[(touchpoint, language)]
         current = fingerprint(session)
         with self._lock:
             if current == self._fingerprint and (touchpoint, language) in self._shelves:
+                self._checked_at = now
                 return self._shelves[(touchpoint, language)]
         shelf = load_shelf(session, touchpoint, language)  # at least as new as `current`
         with self._lock:
             if current != self._fingerprint:
                 self._fingerprint, self._shelves = current, {}
+            self._checked_at = now
             self._shelves[(touchpoint, language)] = shelf
         return shelf

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import record
 from app.auth.roles import roles_required
+from app.classification import get_live_playbook
 from app.extensions import db
 from app.hypermedia import redirect_to, render
 from app.models import PlaybookEntry, PlaybookRevision, User
@@ -144,6 +145,7 @@ def _save(
     except (store.StaleEdit, StaleDataError):
         db.session.rollback()
         return False
+    get_live_playbook().forget()  # this worker's suggestions show the save at once
     return True
 
 
@@ -266,5 +268,6 @@ def create_submit() -> Response:
     )
     record(db.session, "playbook_created", target=key, actor=current_user)
     db.session.commit()
+    get_live_playbook().forget()
     flash(f"Created {key}.", "success")
     return redirect_to(url_for("playbooks.entry", key=key))

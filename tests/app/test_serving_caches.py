@@ -11,10 +11,11 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
 from app import create_app
-from app.classification import RecentPredictions
+from app.classification import RecentPredictions, ShownSuggestions, get_shown_suggestions
 from app.extensions import db
-from app.models import PlaybookEntry, User, Utterance
+from app.models import Interaction, PlaybookEntry, SuggestionEvent, User, Utterance
 from app.playbooks import store
+from tests.conftest import csrf_token, login
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 
@@ -44,24 +45,96 @@ def _suggestions(app: Flask, token: str) -> list[dict[str, str]]:
     return answer.get_json()["suggestions"]  # type: ignore[no-any-return]
 
 
-def test_a_trainers_save_through_another_worker_shows_in_the_next_suggestions(
-    app: Flask, other_worker: Flask, agent_token: str
-) -> None:
-    headers = {"Authorization": f"Bearer {agent_token}"}
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _start_contact(app: Flask, token: str) -> list[dict[str, str]]:
+    headers = {"Authorization": f"Bearer {token}"}
     client = app.test_client()
     body = {"interaction_id": "C-1", "touchpoint": "chat", "language": "da"}
     assert client.post("/api/v1/interactions", json=body, headers=headers).status_code == 201
     turn = {"speaker": "customer", "text": "Hej, hvorfor er min regning steget igen?"}
     first = client.post("/api/v1/interactions/C-1/utterances", json=turn, headers=headers)
     assert first.status_code == 201
-    shown = first.get_json()["suggestions"]
-    assert shown and _suggestions(app, agent_token) == shown  # the first worker's cache is warm now
+    shown: list[dict[str, str]] = first.get_json()["suggestions"]
+    assert shown and _suggestions(app, token) == shown  # the worker's cache is warm now
+    return shown
 
-    key = shown[0]["entry_id"]
+
+def test_a_trainers_save_through_another_worker_shows_once_the_recheck_interval_has_passed(
+    app: Flask, other_worker: Flask, agent_token: str
+) -> None:
+    clock = Clock()
+    app.extensions["matchpoint.live_playbook"] = store.LivePlaybook(1.0, clock)
+    key = _start_contact(app, agent_token)[0]["entry_id"]
+
     save_through(other_worker, key, text="Ny tekst fra træneren.")
+    clock.now += 0.5  # within the interval: the worker's shelf, unchecked
+    assert {s["entry_id"]: s["text"] for s in _suggestions(app, agent_token)}[key] != "Ny tekst fra træneren."
+    clock.now += 0.5
     assert {s["entry_id"]: s["text"] for s in _suggestions(app, agent_token)}[key] == "Ny tekst fra træneren."
     save_through(other_worker, key, retired=True)
+    clock.now += 1.0
     assert key not in {s["entry_id"] for s in _suggestions(app, agent_token)}
+
+
+def test_with_no_recheck_interval_a_save_through_another_worker_shows_at_once(
+    app: Flask, other_worker: Flask, agent_token: str
+) -> None:
+    app.config["PLAYBOOK_RECHECK_SECONDS"] = 0
+    key = _start_contact(app, agent_token)[0]["entry_id"]
+    save_through(other_worker, key, text="Ny tekst fra træneren.")
+    assert {s["entry_id"]: s["text"] for s in _suggestions(app, agent_token)}[key] == "Ny tekst fra træneren."
+
+
+def test_a_trainers_save_through_the_same_worker_shows_at_once(
+    app: Flask, agent_token: str, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()  # never advances: only the save itself can refresh the shelf
+    app.extensions["matchpoint.live_playbook"] = store.LivePlaybook(60.0, clock)
+    key = _start_contact(app, agent_token)[0]["entry_id"]
+    make_user("trainer", "tina@example.com")
+    trainer = app.test_client()
+    login(trainer, "tina@example.com")
+    token = csrf_token(trainer, "/playbooks/")
+    with app.app_context():
+        row = db.session.scalar(select(PlaybookEntry).where(PlaybookEntry.key == key))
+        base, phrases, note = row.version, "\n".join(row.phrases), row.note or "-"
+    saved = trainer.post(
+        f"/playbooks/entries/{key}",
+        data={"csrf_token": token, "base_version": base, "text": "Gemt lige nu.", "phrases": phrases, "note": note},
+    )
+    assert saved.status_code in (200, 303), saved.get_data(as_text=True)
+    assert {s["entry_id"]: s["text"] for s in _suggestions(app, agent_token)}[key] == "Gemt lige nu."
+
+
+def _events(app: Flask) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(SuggestionEvent)).all())
+
+
+def test_each_suggestion_event_is_stored_once_and_a_rolled_back_one_is_offered_again(
+    app: Flask, agent_token: str
+) -> None:
+    shown = _start_contact(app, agent_token)
+    assert _events(app) == len(shown)  # the poll after the turn found them all noted
+    with app.app_context():
+        interaction_id = db.session.scalar(select(Interaction.id).where(Interaction.external_id == "C-1"))
+        entry_ids = list(db.session.scalars(select(SuggestionEvent.entry_id)))
+        memo = get_shown_suggestions()
+        assert memo.unnoted(db.session, interaction_id, entry_ids) == []  # committed: remembered
+
+        fresh = ShownSuggestions()
+        assert fresh.unnoted(db.session, interaction_id, entry_ids[:2]) == entry_ids[:2]
+        db.session.rollback()  # the note was never committed: still unnoted
+        assert fresh.unnoted(db.session, interaction_id, entry_ids[:2]) == entry_ids[:2]
+        db.session.commit()
+        assert fresh.unnoted(db.session, interaction_id, entry_ids) == entry_ids[2:]
 
 
 def save_through(worker: Flask, key: str, *, text: str | None = None, retired: bool | None = None) -> None:
