@@ -27,11 +27,14 @@ from sqlalchemy import Connection, Date, DateTime, Engine, MetaData, Table, func
 from sqlalchemy.engine import make_url
 
 from app.audit import record
+from app.coaching import tallies
 from app.extensions import db
 
 FORMATS = ("auto", "sqlite", "pg", "jsonl")
 JSONL_MAGIC = "matchpoint-backup"
-SKIPPED_TABLES = {"alembic_version"}  # the schema comes from the migrations, not the dump
+# The schema comes from the migrations, not the dump. The report's tallies come from the
+# interactions: the database's triggers count every row restored (and uncount every row deleted).
+SKIPPED_TABLES = {"alembic_version", "report_tallies", "report_week_tallies"}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _PG_MAGIC = b"PGDMP"
 _BATCH = 500
@@ -181,6 +184,7 @@ def load_jsonl(engine: Engine, path: Path) -> int:
             connection.execute(current.insert(), batch)
         if engine.dialect.name == "postgresql":
             _reset_sequences(connection, list(tables.values()))
+        tallies.compact(connection)
     return count
 
 

@@ -22,6 +22,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from app.coaching import tallies
 from app.extensions import db
 from app.models import (
     Agent,
@@ -261,6 +262,7 @@ def generate(
         )
         notes += 1
     session.flush()
+    tallies.compact(session)  # the triggers appended report tallies per contact and answer
     if session.get_bind().dialect.name == "postgresql":
         for table in ("customers", "interactions", "utterances", "surveys"):
             session.execute(

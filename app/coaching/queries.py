@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.coaching import stats
-from app.models import Agent, Interaction, Survey, Team
+from app.models import Agent, Interaction, ReportTally, ReportWeekTally, Team
 
 COUNTS = ("interactions", "promoters", "passives", "detractors")
 # In the order of the index ix_interactions_report, so the database groups along the index.
@@ -24,6 +24,7 @@ _KEY_COLUMNS = (
     Interaction.agent_style,
     Interaction.matched,
 )
+_KEY_NAMES = [key.name for key in _KEY_COLUMNS]
 _OTHER_KEYS = ("agent_id", "team", "touchpoint", "topic", "customer_preference", "agent_style")
 _WEEK = timedelta(days=7)
 _WEEKS_PER_QUERY = 100  # SQLite allows 500 SELECTs in one UNION ALL
@@ -54,9 +55,13 @@ class Filters:
 
 
 def _where(
-    query: Select[Any], filters: Filters, dates: bool = True, agent: ColumnElement[int] = Interaction.agent_id
+    query: Select[Any],
+    filters: Filters,
+    dates: bool = True,
+    agent: ColumnElement[int] = Interaction.agent_id,
+    touchpoint: ColumnElement[str] = Interaction.touchpoint,
 ) -> Select[Any]:
-    """The filters, on interactions' own columns (teams and agents by id: no join per row)."""
+    """The filters, on the rows' own columns (teams and agents by id: no join per row)."""
     start, stop = filters.span() if dates else (None, None)
     if start:
         query = query.where(Interaction.started_at >= start)
@@ -66,47 +71,39 @@ def _where(
         team_agents = select(Agent.id).join(Team, Agent.team_id == Team.id).where(Team.name == filters.team)
         query = query.where(agent.in_(team_agents))
     if filters.touchpoint:
-        query = query.where(Interaction.touchpoint == filters.touchpoint)
+        query = query.where(touchpoint == filters.touchpoint)
     if filters.agent_id:
         query = query.where(agent.in_(select(Agent.id).where(Agent.external_id == filters.agent_id)))
     return query
 
 
-def _answers(keys: list[ColumnElement[Any]], filters: Filters) -> Select[Any]:
-    """Promoters, passives and detractors grouped by `keys`, driven from the surveys.
+def _answer_counts() -> list[ColumnElement[int]]:
+    """Promoters, passives and detractors among the contacts grouped (their copied survey score)."""
+    score = Interaction.survey_score
+    return [
+        func.count(case((score >= 9, 1))).label("promoters"),
+        func.count(case(((score >= 7) & (score <= 8), 1))).label("passives"),
+        func.count(case((score <= 6, 1))).label("detractors"),
+    ]
 
-    The `+ 0` keeps SQLite from looking up a survey for each of a million contacts: it reads
-    the (far fewer) survey answers and looks up each one's contact instead.
-    """
-    score = Survey.score
-    by_key = [literal_column(str(i + 1)) for i in range(len(keys))]
-    return _where(
-        select(
-            *keys,
-            func.sum(case((score >= 9, 1), else_=0)).label("promoters"),
-            func.sum(case(((score >= 7) & (score <= 8), 1), else_=0)).label("passives"),
-            func.sum(case((score <= 6, 1), else_=0)).label("detractors"),
-        )
-        .select_from(Survey)
-        .join(Interaction, Interaction.id == Survey.interaction_id + 0)
-        .group_by(*by_key),
-        filters,
-    )
+
+def _frame(session: Session, query: Select[Any], columns: list[str]) -> pd.DataFrame:
+    """The rows of `query` as a frame; as plain tuples, since pandas inspects each Row slowly."""
+    return pd.DataFrame([tuple(row) for row in session.execute(query)], columns=columns)
 
 
 def _key_counts(session: Session, filters: Filters) -> pd.DataFrame:
     """Contacts and answers per (agent, touchpoint, topic, preference, style, matched).
 
-    Two GROUP BYs instead of one outer join: contacts along the covering index
-    ix_interactions_report (no sorting), and the survey answers joined to their contacts.
+    One GROUP BY along the covering index ix_interactions_report, which holds each contact's
+    survey score (migration 0004): no join, no sort, no visit to the table.
     """
     keys = list(_KEY_COLUMNS)
-    names = [key.name for key in keys]
     by_key = [literal_column(str(i + 1)) for i in range(len(keys))]
-    contacts = _where(select(*keys, func.count().label("interactions")).group_by(*by_key), filters)
-    frame = pd.DataFrame(session.execute(contacts).all(), columns=[*names, "interactions"])
-    answered = pd.DataFrame(session.execute(_answers(keys, filters)).all(), columns=[*names, *COUNTS[1:]])
-    return _named(session, frame.merge(answered, on=names, how="left"))  # None keys match None keys
+    query = _where(
+        select(*keys, func.count().label("interactions"), *_answer_counts()).group_by(*by_key), filters
+    )
+    return _named(session, _frame(session, query, [*(key.name for key in keys), *COUNTS]))
 
 
 def _named(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
@@ -131,8 +128,21 @@ def _monday(moment: datetime) -> datetime:
     return day - timedelta(days=day.weekday())
 
 
-def _week_contacts(session: Session, filters: Filters) -> pd.DataFrame:
-    """Contacts, those with a known match and matched ones, per ISO week with any contact.
+def _week_tallies(matched: str = "matched") -> list[ColumnElement[int]]:
+    """Contacts, those with a known match, matched ones (labelled `matched`), and the answers."""
+    return [
+        func.count().label("interactions"),
+        func.count(Interaction.matched).label("labelled"),
+        func.count(case((Interaction.matched.is_(True), 1))).label(matched),
+        *_answer_counts(),
+    ]
+
+
+_WEEK_COUNTS = ["interactions", "labelled", "matched", *COUNTS[1:]]
+
+
+def _sqlite_weeks(session: Session, filters: Filters) -> pd.DataFrame:
+    """Contacts, known matches, matches and answers per ISO week with any contact.
 
     One range of started_at per week instead of a week computed for every row and sorted:
     each range is read in order from the covering index ix_interactions_week, and the
@@ -141,7 +151,7 @@ def _week_contacts(session: Session, filters: Filters) -> pd.DataFrame:
     first = session.scalar(_where(select(func.min(Interaction.started_at)), filters))
     last = session.scalar(_where(select(func.max(Interaction.started_at)), filters))
     start, stop = filters.span()
-    columns = ["week", "interactions", "labelled", "matched"]
+    columns = ["week", *_WEEK_COUNTS]
     if first is None or last is None:
         return pd.DataFrame(columns=columns)
     mondays = []
@@ -153,20 +163,17 @@ def _week_contacts(session: Session, filters: Filters) -> pd.DataFrame:
     for number, monday in enumerate(mondays):
         lower = max(monday, start) if start else monday
         upper = min(monday + _WEEK, stop) if stop else monday + _WEEK
-        branch = select(
-            literal(number).label("week"),
-            func.count().label("interactions"),
-            func.count(Interaction.matched).label("labelled"),
-            func.count(case((Interaction.matched.is_(True), 1))).label("matched"),
-        ).where(Interaction.started_at >= lower, Interaction.started_at < upper)
+        branch = select(literal(number).label("week"), *_week_tallies()).where(
+            Interaction.started_at >= lower, Interaction.started_at < upper
+        )
         # `agent_id + 0`: with a team or agent filter SQLite would otherwise take the index
         # (agent_id, started_at) and read every contact's row for `matched`.
         branches.append(_where(branch, filters, dates=False, agent=Interaction.agent_id + 0))
-    rows = []
+    parts = []
     for chunk in range(0, len(branches), _WEEKS_PER_QUERY):
         part = branches[chunk : chunk + _WEEKS_PER_QUERY]
-        rows.extend(session.execute(union_all(*part) if len(part) > 1 else part[0]).all())
-    frame = pd.DataFrame(rows, columns=columns)
+        parts.append(_frame(session, union_all(*part) if len(part) > 1 else part[0], columns))
+    frame = pd.concat(parts, ignore_index=True)
     frame["week"] = [mondays[number] for number in frame["week"]]
     return frame.loc[frame["interactions"] > 0]
 
@@ -179,24 +186,24 @@ def _day(session: Session) -> ColumnElement[Any]:
     return func.substr(Interaction.started_at, 1, 10)
 
 
-def _by_week(days: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Sums of `columns` per ISO week (its Monday) from rows per UTC day."""
+def _by_week(days: pd.DataFrame) -> pd.DataFrame:
+    """Sums of the counts per ISO week (its Monday) from rows per UTC day."""
     weeks = days.assign(week=[_monday(datetime.fromisoformat(str(day))) for day in days["day"]])
-    return weeks.groupby("week", as_index=False)[columns].sum()
+    return weeks.groupby("week", as_index=False)[_WEEK_COUNTS].sum()
 
 
-def _weeks(contacts: pd.DataFrame, answers: pd.DataFrame) -> pd.DataFrame:
+def _weeks(weekly: pd.DataFrame) -> pd.DataFrame:
     """The frame stats.weekly_trend reads: contact rows by (week, match) and answer rows by week.
 
-    `contacts`: week, interactions, labelled (known match), matched; `answers`: week and counts.
+    `weekly`: week, interactions, labelled (known match), matched and the answer counts.
     """
-    unknown = contacts["interactions"] - contacts["labelled"]
-    mismatched = contacts["labelled"] - contacts["matched"]
+    unknown = weekly["interactions"] - weekly["labelled"]
+    mismatched = weekly["labelled"] - weekly["matched"]
     parts = [
-        pd.DataFrame({"week": contacts["week"], "matched": flag, "interactions": counts})
-        for flag, counts in ((True, contacts["matched"]), (False, mismatched), (None, unknown))
+        pd.DataFrame({"week": weekly["week"], "matched": flag, "interactions": counts})
+        for flag, counts in ((True, weekly["matched"]), (False, mismatched), (None, unknown))
     ]
-    parts.append(answers.assign(matched=None, interactions=0))
+    parts.append(weekly[["week", *COUNTS[1:]]].assign(matched=None, interactions=0))
     frame = pd.concat(parts, ignore_index=True)
     counts = frame[list(COUNTS)].fillna(0).astype("int64")
     kept = counts.sum(axis=1).to_numpy() > 0
@@ -211,45 +218,67 @@ def _weeks(contacts: pd.DataFrame, answers: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sqlite_counts(session: Session, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """By keys and by week in four queries, each along an index or driven from the surveys."""
-    answers = pd.DataFrame(
-        session.execute(_answers([_day(session).label("day")], filters)).all(), columns=["day", *COUNTS[1:]]
-    )
-    weeks = _weeks(_week_contacts(session, filters), _by_week(answers, list(COUNTS[1:])))
-    return _key_counts(session, filters), weeks
-
-
-_DAY_COUNTS = ["interactions", "labelled", "matched", *COUNTS[1:]]
+    """By keys and by week: one scan of each covering index, the weeks as ranges of the second."""
+    return _key_counts(session, filters), _weeks(_sqlite_weeks(session, filters))
 
 
 def _postgresql_counts(session: Session, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """By keys and by day in one scan of the contacts joined to their answers (GROUPING SETS)."""
-    score, day = Survey.score, _day(session).label("day")
+    """By keys and by day in one scan of the contacts (GROUPING SETS, hashed)."""
+    day = _day(session).label("day")
     keys = list(_KEY_COLUMNS)
     query = _where(
-        select(
-            *keys,
-            day,
-            func.grouping(day).label("by_keys"),
-            func.count().label("interactions"),
-            func.count(Interaction.matched).label("labelled"),
-            func.count(case((Interaction.matched.is_(True), 1))).label("matched_contacts"),
-            func.count(case((score >= 9, 1))).label("promoters"),
-            func.count(case(((score >= 7) & (score <= 8), 1))).label("passives"),
-            func.count(case((score <= 6, 1))).label("detractors"),
-        )
-        .select_from(Interaction)
-        .outerjoin(Survey, Survey.interaction_id == Interaction.id)
-        .group_by(func.grouping_sets(tuple_(*keys), tuple_(day))),
+        select(*keys, day, func.grouping(day).label("by_keys"), *_week_tallies("matched_contacts")).group_by(
+            func.grouping_sets(tuple_(*keys), tuple_(day))
+        ),
         filters,
     )
     names = [key.name for key in keys]
-    counts = ["interactions", "labelled", "matched_contacts", *COUNTS[1:]]
-    rows = pd.DataFrame(session.execute(query).all(), columns=[*names, "day", "by_keys", *counts])
+    tallies = ["interactions", "labelled", "matched_contacts", *COUNTS[1:]]
+    rows = _frame(session, query, [*names, "day", "by_keys", *tallies])
     by_keys = rows.loc[rows["by_keys"] == 1, [*names, *COUNTS]].reset_index(drop=True)
-    days = rows.loc[rows["by_keys"] == 0, ["day", *counts]].rename(columns={"matched_contacts": "matched"})
-    weekly = _by_week(days, _DAY_COUNTS)
-    return _named(session, by_keys), _weeks(weekly[["week", *_DAY_COUNTS[:3]]], weekly[["week", *COUNTS[1:]]])
+    days = rows.loc[rows["by_keys"] == 0, ["day", *tallies]].rename(columns={"matched_contacts": "matched"})
+    return _named(session, by_keys), _weeks(_by_week(days))
+
+
+def _tally_counts(session: Session, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """By keys and by week from the tallies the triggers keep (migration 0005): no contact is read.
+
+    Only without a date filter: the tallies by key have no time, and those by week cannot
+    split a week at a filter's first or last day.
+    """
+    keys = [ReportTally.__table__.c[name] for name in _KEY_NAMES]
+    sums = [func.sum(ReportTally.__table__.c[count]).label(count) for count in COUNTS]
+    by_keys = _where(
+        select(*keys, *sums).group_by(*keys).having(func.sum(ReportTally.interactions) > 0),
+        filters,
+        dates=False,
+        agent=ReportTally.agent_id,
+        touchpoint=ReportTally.touchpoint,
+    )
+    week, matched = ReportWeekTally.week, ReportWeekTally.matched
+    week_sums = [func.sum(ReportWeekTally.__table__.c[count]).label(count) for count in COUNTS]
+    by_week = _where(
+        select(week, matched, *week_sums)
+        .group_by(week, matched)
+        .having(func.sum(ReportWeekTally.interactions) > 0),
+        filters,
+        dates=False,
+        agent=ReportWeekTally.agent_id,
+        touchpoint=ReportWeekTally.touchpoint,
+    )
+    main = _named(session, _frame(session, by_keys, [*_KEY_NAMES, *COUNTS]))
+    rows = _frame(session, by_week, ["week", "matched", *COUNTS])
+    known = rows["matched"].notna()
+    weekly = (
+        rows.assign(
+            week=[datetime.combine(day, time(), UTC) for day in rows["week"]],
+            labelled=rows["interactions"].where(known, 0),
+            matched=rows["interactions"].where(known & rows["matched"].eq(True), 0),
+        )
+        .groupby("week", as_index=False)[_WEEK_COUNTS]
+        .sum()
+    )
+    return main, _weeks(weekly)
 
 
 def report(session: Session, filters: Filters) -> dict[str, Any]:
@@ -260,8 +289,12 @@ def report(session: Session, filters: Filters) -> dict[str, Any]:
     computes both groupings in one scan (GROUPING SETS, hashed); SQLite, which has neither,
     reads indexes in order instead.
     """
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    main, weeks = (_postgresql_counts if postgresql else _sqlite_counts)(session, filters)
+    if not (filters.date_from or filters.date_to):
+        main, weeks = _tally_counts(session, filters)
+    elif session.get_bind().dialect.name == "postgresql":
+        main, weeks = _postgresql_counts(session, filters)
+    else:
+        main, weeks = _sqlite_counts(session, filters)
     main["started_at"] = pd.Timestamp("1970-01-05", tz="UTC")  # one week: the real trend comes next
     figures = stats.report(main)
     figures["weekly_trend"] = stats.weekly_trend(weeks)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.assist.service import customer_for, refresh_labels
 from app.audit import record
 from app.auth.accounts import ensure_team
+from app.coaching import tallies
 from app.models import Agent, Customer, Interaction, Survey, Team, User, Utterance
 from app.text_input import unstorable_text
 from app.transcripts.redaction import redact
@@ -662,6 +663,7 @@ def rescore(session: Session, classifier: Classifier) -> int:
             .options(selectinload(Interaction.utterances))
         ).all()
         if not batch:
+            tallies.compact(session)  # the report's tallies: two rows per relabelled contact, folded
             return count
         last_id = batch[-1].id
         redo = [interaction for interaction in batch if any(u.text for u in interaction.utterances)]
@@ -940,6 +942,7 @@ def import_file(
     else:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if report.ok:
+        tallies.compact(session)  # the report's tallies: rows appended per contact, folded per key
         record(
             session,
             f"import_{kind}",

@@ -6,6 +6,7 @@ from app.models.coaching import CoachingNote, FollowUp
 from app.models.contacts import Customer, Interaction, Survey, Utterance
 from app.models.people import Agent, ApiToken, Team, User
 from app.models.playbooks import PlaybookEntry, PlaybookRevision, SuggestionEvent
+from app.models.report import ReportTally, ReportWeekTally
 
 __all__ = [
     "Agent",
@@ -18,6 +19,8 @@ __all__ = [
     "Interaction",
     "PlaybookEntry",
     "PlaybookRevision",
+    "ReportTally",
+    "ReportWeekTally",
     "SuggestionEvent",
     "Survey",
     "Team",

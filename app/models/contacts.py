@@ -59,10 +59,11 @@ class Interaction(Base):
             "agent_style",
             "matched",
             "started_at",
+            "survey_score",
         ),
         # Covers the weekly trend: one range of started_at per week, read in order, with the
         # columns the report filters by, so no row of the table is visited.
-        Index("ix_interactions_week", "started_at", "matched", "agent_id", "touchpoint"),
+        Index("ix_interactions_week", "started_at", "matched", "agent_id", "touchpoint", "survey_score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +88,10 @@ class Interaction(Base):
     preference_shift: Mapped[bool] = mapped_column(default=False)
     label_source: Mapped[str] = mapped_column(String(16), default="predicted")
     model_version: Mapped[str | None] = mapped_column(String(64))
+    # The score of this contact's survey answer (None without one), copied by triggers on
+    # `surveys` (migration 0004) so the report reads contacts and answers in one index scan.
+    # The database writes it; the application only reads it.
+    survey_score: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -14,6 +14,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import record
+from app.coaching import tallies
 from app.models import FollowUp, Interaction, Survey, User, Utterance, utcnow
 from app.privacy import pseudonyms
 
@@ -149,4 +150,5 @@ def purge(
             outcomes=outcomes,
         )
         session.flush()
+    tallies.compact(session)  # the daily job also folds the report tallies the live API appended
     return PurgeReport(cutoff, interactions, utterances, comments, outcomes, event.id)

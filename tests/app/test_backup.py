@@ -17,15 +17,17 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy import MetaData, Select, Table, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from app import backup, create_app
+from app.coaching import tallies
 from app.extensions import db
 from app.imports import service
 from app.models import AuditEvent
 from tests.conftest import backend
 
+TALLIES = ("report_tallies", "report_week_tallies")
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet")
 
 
@@ -33,8 +35,15 @@ def _register(app: Flask) -> None:
     assert "backup" in app.cli.commands  # create_app registers the backup commands
 
 
+def _tallied(table: Table) -> Select[Any]:
+    """A tally table by what it means: its sums per key (its rows depend on when it was folded)."""
+    keys = [column for column in table.columns if column.name not in ("id", *tallies.COUNTS)]
+    sums = [func.sum(table.c[name]) for name in tallies.COUNTS]
+    return select(*keys, *sums).group_by(*keys).having(func.sum(table.c.interactions) != 0).order_by(*keys)
+
+
 def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (but Alembic's), ordered by primary key."""
+    """Every row of every table (but Alembic's), ordered by primary key; tallies as their sums."""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
@@ -44,7 +53,9 @@ def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
                 table.name: [
                     tuple(row)
                     for row in connection.execute(
-                        select(table).order_by(*(table.primary_key.columns or table.columns))
+                        _tallied(table)
+                        if table.name in TALLIES
+                        else select(table).order_by(*(table.primary_key.columns or table.columns))
                     )
                 ]
                 for table in metadata.sorted_tables

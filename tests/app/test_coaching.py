@@ -7,18 +7,19 @@ import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import case, delete, func, select, update
 
-from app.coaching import queries, stats
+from app.coaching import queries, stats, tallies
 from app.coaching.queries import Filters
 from app.extensions import db
-from app.models import Agent, Interaction, Survey, Team
+from app.models import Agent, Interaction, ReportTally, ReportWeekTally, Survey, Team
 from tests.app.test_stats import CONTRACT as CONTRACT_KEYS  # the report keys CONTRACTS.md pins
 from tests.conftest import csrf_token, login
 
@@ -214,6 +215,93 @@ def test_report_from_database_aggregates_equals_report_from_rows(
     with app.app_context():
         _odd_contacts()
         assert queries.report(db.session, filters) == _rows_report(filters)
+
+
+def _assert_copies_and_tallies_exact() -> None:
+    """survey_score equals the joined answer's score; the tallies' sums equal grouping the contacts."""
+    differing = db.session.scalar(
+        select(func.count())
+        .select_from(Interaction)
+        .outerjoin(Survey, Survey.interaction_id == Interaction.id)
+        .where(Interaction.survey_score.is_distinct_from(Survey.score))
+    )
+    assert differing == 0
+    score = Interaction.survey_score
+    answers = [
+        func.count(case((score >= 9, 1))),
+        func.count(case((score.between(7, 8), 1))),
+        func.count(case((score <= 6, 1))),
+    ]
+    for table, columns in (
+        (ReportTally.__table__, list(queries._KEY_NAMES)),
+        (ReportWeekTally.__table__, ["agent_id", "touchpoint", "matched"]),
+    ):
+        keys = [table.c[name] for name in columns]
+        sums = [func.sum(table.c[name]) for name in tallies.COUNTS]
+        tallied = db.session.execute(
+            select(*keys, *sums).group_by(*keys).having(func.sum(table.c.interactions) != 0)
+        ).all()
+        own = [Interaction.__table__.c[name] for name in columns]
+        grouped = db.session.execute(select(*own, func.count(), *answers).group_by(*own)).all()
+        assert sorted(map(tuple, tallied), key=repr) == sorted(map(tuple, grouped), key=repr)
+
+
+def test_copied_scores_and_tallies_follow_every_write(app: Flask, runner: FlaskCliRunner, demo: None) -> None:
+    """The database's triggers keep survey_score and the report tallies exact, whoever writes."""
+    with app.app_context():
+        _odd_contacts()
+        contacts = db.session.scalars(select(Interaction).order_by(Interaction.id).limit(40)).all()
+        answered = [c for c in contacts if c.survey is not None]
+        silent = [c for c in contacts if c.survey is None]
+        other_agent = db.session.scalar(select(Agent).where(Agent.external_id == "A-30"))
+        answered[0].survey.score = 10 if answered[0].survey.score < 9 else 0  # a changed answer
+        answered[1].survey.interaction_id = silent[0].id  # an answer moved to another contact
+        db.session.delete(answered[2].survey)  # an answer withdrawn
+        answered[3].matched = not answered[3].matched  # relabelled
+        answered[3].customer_preference = None
+        answered[4].touchpoint = "social"
+        answered[5].started_at = answered[5].started_at - timedelta(days=9)  # into another week
+        answered[6].agent = other_agent  # to another agent and team
+        db.session.flush()
+        gone = answered[7].id
+        db.session.expunge_all()
+        db.session.execute(delete(Interaction).where(Interaction.id == gone))  # its answer cascades
+        db.session.execute(
+            update(Survey).where(Survey.interaction_id == answered[8].id).values(score=Survey.score // 2)
+        )
+        db.session.commit()
+        _assert_copies_and_tallies_exact()
+        for filters in (Filters(), Filters(team="Malmö 1"), Filters(touchpoint="social")):
+            assert queries.report(db.session, filters) == _rows_report(filters)
+        tallies.compact(db.session)
+        db.session.commit()
+        _assert_copies_and_tallies_exact()
+        keys = db.session.execute(select(func.count()).select_from(ReportTally)).scalar()
+        groups = db.session.scalar(
+            select(func.count()).select_from(
+                select(*queries._KEY_COLUMNS).group_by(*queries._KEY_COLUMNS).subquery()
+            )
+        )
+        assert keys == groups  # folded: one row per key, none for keys whose contacts left
+        assert queries.report(db.session, Filters()) == _rows_report(Filters())
+
+
+def test_report_stays_exact_through_imports_purge_and_rescore(
+    app: Flask, runner: FlaskCliRunner, demo: None, tmp_path: Path
+) -> None:
+    with app.app_context():
+        contacts = db.session.scalars(select(Interaction).order_by(Interaction.id).limit(60)).all()
+        lines = ["interaction_id,score,responded_at"]
+        lines += [f"{c.external_id},{(i * 7) % 11},2026-03-03T10:00:00Z" for i, c in enumerate(contacts)]
+    surveys = tmp_path / "surveys.csv"
+    surveys.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for args in (["import", "surveys", str(surveys)], ["purge", "--older-than", "30"], ["rescore"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            _assert_copies_and_tallies_exact()
+            for filters in (Filters(), Filters(team="Aarhus 1")):
+                assert queries.report(db.session, filters) == _rows_report(filters)
 
 
 def test_report_command_imports_no_machine_learning(database_url: str) -> None:
