@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import (
     Agent,
@@ -103,21 +104,18 @@ def add_utterance(
     *,
     locked: bool = False,
     turns: list[Any] | None = None,
-) -> tuple[Utterance, Prediction]:
+) -> tuple[Utterance | Turn, Prediction]:
     """Redact, classify and store one turn; then refresh the interaction's labels.
 
     `locked`: the caller holds the interaction's row lock (access.find_interaction with
     for_writing), so on a database with row locks no other turn can take the next seq.
-    `turns`: the earlier turns from load_turns(), which gets the new one appended; without
-    it the interaction's `utterances` are loaded and kept up to date instead.
+    `turns`: the earlier turns from load_turns(), which gets the new one appended (as a Turn);
+    without it the interaction's `utterances` are loaded and kept up to date instead.
     """
     clean = redact(text)
-    if interaction.language is None:
-        interaction.language = classifier.language.detect(clean)
+    language = interaction.language or classifier.language.detect(clean)
     # Only customer turns' cues are ever shown; an agent turn needs its probabilities alone.
-    prediction = classifier.classify_many(
-        [clean], speaker, [interaction.language], with_cues=speaker == "customer"
-    )[0]
+    prediction = classifier.classify_many([clean], speaker, [language], with_cues=speaker == "customer")[0]
     listed = interaction.utterances if turns is None else turns  # the labels combine every turn
     seq = max((u.seq for u in listed), default=0) + 1
     fields = {
@@ -129,7 +127,13 @@ def add_utterance(
         "p_action_oriented": prediction.probabilities["action_oriented"],
         "p_factual": prediction.probabilities["factual"],
     }
-    if locked and session.get_bind().dialect.name != "sqlite":
+    dialect = session.get_bind().dialect.name
+    if locked and turns is not None and dialect == "postgresql":
+        turn = _insert_with_labels(session, interaction, turns, seq, fields, language)
+        turns.append(turn)
+        return turn, prediction
+    interaction.language = language
+    if locked and dialect != "sqlite":
         utterance = Utterance(seq=seq, spoken_at=utcnow(), **fields)
         session.add(utterance)
         session.flush()
@@ -230,46 +234,94 @@ def _rows(utterances: list[Any]) -> np.ndarray:
     return np.array([[u.p_relational, u.p_action_oriented, u.p_factual] for u in utterances], dtype=float)
 
 
-def refresh_labels(interaction: Interaction, turns: list[Any] | None = None) -> None:
-    """Combine the stored per-turn probabilities (of `turns`, else of its utterances) into the
-    interaction's labels, with the functions `matchpoint analyze` and score-batch use."""
+def labels_for(interaction: Interaction, turns: list[Any]) -> dict[str, Any]:
+    """The interaction's label columns combined from its turns' stored probabilities, with the
+    functions `matchpoint analyze` and score-batch use; {} for provided labels (kept as given)."""
     from classifier.analysis import combine_turns, detect_shift, match_scores, turn_weights
 
     if interaction.label_source == "provided":
-        return
+        return {}
     by_side = {
-        side: [
-            u
-            for u in (interaction.utterances if turns is None else turns)
-            if u.speaker == side and u.p_relational is not None
-        ]
+        side: [u for u in turns if u.speaker == side and u.p_relational is not None]
         for side in ("customer", "agent")
     }
-    combined: dict[str, dict[str, float] | None] = {}
-    for side, turns in by_side.items():
-        if not turns:
-            combined[side] = None
-            continue
-        combined[side] = combine_turns(_rows(turns), [u.text or "" for u in turns])
+    combined = {
+        side: combine_turns(_rows(listed), [u.text or "" for u in listed]) if listed else None
+        for side, listed in by_side.items()
+    }
     customer, agent = combined["customer"], combined["agent"]
+    labels: dict[str, Any] = {}
     if customer:
-        interaction.customer_preference = max(PREFERENCES, key=lambda k: customer[k])
-        interaction.customer_p_relational = customer["relational"]
-        interaction.customer_p_action_oriented = customer["action_oriented"]
-        interaction.customer_p_factual = customer["factual"]
-        turns = by_side["customer"]
-        interaction.preference_shift = (
-            detect_shift(_rows(turns), turn_weights([u.text or "" for u in turns])) is not None
+        listed = by_side["customer"]
+        labels.update(
+            customer_preference=max(PREFERENCES, key=lambda k: customer[k]),
+            customer_p_relational=customer["relational"],
+            customer_p_action_oriented=customer["action_oriented"],
+            customer_p_factual=customer["factual"],
+            preference_shift=detect_shift(_rows(listed), turn_weights([u.text or "" for u in listed]))
+            is not None,
         )
     if agent:
-        interaction.agent_style = max(PREFERENCES, key=lambda k: agent[k])
-        interaction.agent_p_relational = agent["relational"]
-        interaction.agent_p_action_oriented = agent["action_oriented"]
-        interaction.agent_p_factual = agent["factual"]
+        labels.update(
+            agent_style=max(PREFERENCES, key=lambda k: agent[k]),
+            agent_p_relational=agent["relational"],
+            agent_p_action_oriented=agent["action_oriented"],
+            agent_p_factual=agent["factual"],
+        )
     if customer and agent:
         pair = [np.array([[side[k] for k in PREFERENCES]]) for side in (customer, agent)]
-        interaction.match_score = float(match_scores(*pair)[0])
-        interaction.matched = interaction.customer_preference == interaction.agent_style
+        labels["match_score"] = float(match_scores(*pair)[0])
+        labels["matched"] = labels["customer_preference"] == labels["agent_style"]
+    return labels
+
+
+def refresh_labels(interaction: Interaction, turns: list[Any] | None = None) -> None:
+    """Set the interaction's labels from `turns`, else from its utterances."""
+    for name, value in labels_for(interaction, interaction.utterances if turns is None else turns).items():
+        setattr(interaction, name, value)
+
+
+def _insert_with_labels(
+    session: Session,
+    interaction: Interaction,
+    turns: list[Any],
+    seq: int,
+    fields: dict[str, Any],
+    language: str | None,
+) -> Turn:
+    """Store a turn and the interaction's new labels in one statement (PostgreSQL, row locked):
+    the turn's INSERT as a data-modifying CTE, the labels' UPDATE returning the turn's id.
+
+    No unit-of-work flush and one round trip instead of two, on the path every live utterance
+    takes; the ORM object gets the same values as committed state, so nothing is written twice.
+    """
+    pending = Turn(
+        0,
+        seq,
+        fields["speaker"],
+        fields["text"],
+        fields["p_relational"],
+        fields["p_action_oriented"],
+        fields["p_factual"],
+    )
+    labels = labels_for(interaction, [*turns, pending])
+    labels.update(language=language, updated_at=utcnow())  # language: detected on the first turn
+    new = (
+        insert(Utterance.__table__)
+        .values(seq=seq, spoken_at=utcnow(), **fields)
+        .returning(Utterance.__table__.c.id)
+        .cte("new_turn")
+    )
+    statement = (
+        update(Interaction.__table__)
+        .where(Interaction.__table__.c.id == interaction.id)
+        .values(**labels)
+        .returning(select(new.c.id).scalar_subquery())
+    )
+    turn_id = session.execute(statement).scalar_one()
+    for name, value in labels.items():
+        set_committed_value(interaction, name, value)
+    return pending._replace(id=turn_id)
 
 
 @dataclass(frozen=True)

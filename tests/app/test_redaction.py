@@ -70,3 +70,27 @@ def test_every_language_has_positive_and_negative_cases() -> None:
 def test_redaction_is_idempotent() -> None:
     once = redact("ring 20 30 40 50 eller skriv til a@b.dk, CPR 211062-5629")
     assert redact(once) == once
+
+
+def test_no_phone_number_is_shorter_than_the_filters_digit_floor() -> None:
+    """The filter skips the phone matcher for texts with fewer digits than MIN_PHONE_DIGITS;
+    phonenumbers' own metadata says no valid number, national or international, is that short."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
+    from app.transcripts.redaction import _PHONE_REGIONS, MIN_PHONE_DIGITS
+
+    for region in _PHONE_REGIONS:
+        lengths = PhoneMetadata.metadata_for_region(region).general_desc.possible_length
+        assert min(length for length in lengths if length > 0) >= MIN_PHONE_DIGITS, region
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        lengths = [length for length in metadata.general_desc.possible_length if length > 0]
+        if lengths:
+            assert len(str(metadata.country_code)) + min(lengths) >= MIN_PHONE_DIGITS, region
+
+
+def test_phone_numbers_are_still_found_and_short_numbers_left_alone() -> None:
+    assert "[PHONE]" in redact("Ring på +45 70 10 20 30, tak.")
+    assert "[PHONE]" in redact("Ring 22 33 44 55 i morgen.")  # 8 digits, Danish national form
+    assert redact("Det kostede 1234 kr.") == "Det kostede 1234 kr."
