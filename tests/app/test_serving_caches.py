@@ -107,7 +107,13 @@ def test_a_trainers_save_through_the_same_worker_shows_at_once(
         base, phrases, note = row.version, "\n".join(row.phrases), row.note or "-"
     saved = trainer.post(
         f"/playbooks/entries/{key}",
-        data={"csrf_token": token, "base_version": base, "text": "Gemt lige nu.", "phrases": phrases, "note": note},
+        data={
+            "csrf_token": token,
+            "base_version": base,
+            "text": "Gemt lige nu.",
+            "phrases": phrases,
+            "note": note,
+        },
     )
     assert saved.status_code in (200, 303), saved.get_data(as_text=True)
     assert {s["entry_id"]: s["text"] for s in _suggestions(app, agent_token)}[key] == "Gemt lige nu."
