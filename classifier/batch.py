@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pa_dataset
 import pyarrow.parquet as pq
 
@@ -128,15 +129,40 @@ def _write_part(df: pd.DataFrame, path: str) -> int:
     return table.num_rows
 
 
-def _kept_together(utterances: Any) -> bool:
-    """Whether every interaction's turns already sit in one partition (the usual export).
+def _interaction_keys(path: str) -> np.ndarray:
+    """The distinct interaction ids of one input file as 64-bit hashes: what the check moves
+    instead of the ids (the ids as score_frame sees them, so both group alike)."""
+    ids = pc.unique(pq.read_table(path, columns=["interaction_id"], use_threads=False).column(0))
+    text = pd.Series(ids.to_pandas()).astype(str).to_numpy(dtype=object)
+    return pd.util.hash_array(text, categorize=False)
 
-    Only the ids travel: each partition's distinct ids, then how many partitions hold each.
+
+def _kept_together(keys: list[np.ndarray]) -> bool:
+    """Whether no interaction appears in two files, from each file's distinct id hashes.
+
+    A collision of two ids' hashes can only say "split" wrongly, which costs a shuffle, never
+    a wrong score.
     """
-    distinct = utterances["interaction_id"].map_partitions(
-        pd.Series.drop_duplicates, meta=("interaction_id", object)
-    )
-    return bool(distinct.value_counts().max().compute() <= 1)
+    together = np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)
+    return len(np.unique(together)) == len(together)
+
+
+def _read_file(path: str) -> pd.DataFrame:
+    # One thread: the worker's single task thread is its share of the cores (pyarrow's own
+    # pool would start one thread per core in every worker).
+    table = pq.read_table(path, columns=list(INPUT_COLUMNS), use_threads=False)
+    return table.to_pandas(ignore_metadata=True)  # a stored pandas index must not swallow a column
+
+
+def _score_file(path: str, model_dir: str, output: str) -> int:
+    """Read one input file, score it, write its part: a whole unit of work on one worker."""
+    return _write_part(_score_partition(_read_file(path), model_dir), output)
+
+
+def input_files(input_path: Path) -> list[str]:
+    """The Parquet files of an input file or folder, in the order Dask reads them."""
+    source = pa_dataset.dataset(str(input_path), format="parquet")
+    return [fragment.path for fragment in source.get_fragments()]
 
 
 # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also turns off
@@ -155,7 +181,11 @@ def local_cluster(workers: int | None) -> Any:
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in WORKER_MALLOC.items()}):
+    settings = {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in WORKER_MALLOC.items()}
+    # The statistical profiler samples each worker's task thread every 10 ms for a dashboard
+    # that score-batch does not serve; with both cores scoring, its CPU comes out of theirs.
+    settings["distributed.worker.profile.enabled"] = False
+    with dask.config.set(settings):
         return LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -197,18 +227,17 @@ def score_batch(
 
     A local cluster of process workers by default, the cluster at `scheduler` otherwise (its
     workers need this package installed and `model_dir` at the same path).
-    All turns of one interaction must be in one partition: when the input keeps them
-    together already (checked), partitions are scored as they are; otherwise they are
-    shuffled by interaction_id first.
+    All turns of one interaction must be scored together: when no interaction appears in two
+    input files (checked), each file is scored as it is, one task per file; otherwise the
+    rows are shuffled by interaction_id first.
     """
     # Dask is imported here, not at the top: the other commands should not pay for it.
-    import dask.dataframe as dd
-    from dask import delayed
     from distributed import Client, as_completed
     from tqdm import tqdm
 
     input_path, output_path, model_dir = Path(input_path), Path(output_path), Path(model_dir).resolve()
     n_utterances = check_input(input_path)
+    files = input_files(input_path)
     started = time.perf_counter()
     cluster = None
     if scheduler is None:
@@ -227,22 +256,19 @@ def score_batch(
             client.run(_load_on_worker, str(model_dir))
         except persistence.ModelError as error:
             raise BatchError(str(error)) from error
-        utterances = dd.read_parquet(str(input_path), columns=list(INPUT_COLUMNS))
-        if utterances.npartitions >= 2 * n_workers and _kept_together(utterances):
-            grouped = utterances  # exported an interaction per file or batch: no shuffle needed
-        else:
-            n_parts = max(utterances.npartitions, 4 * n_workers)
-            grouped = utterances.shuffle(on="interaction_id", npartitions=n_parts)
-        scored = grouped.map_partitions(_score_partition, str(model_dir), meta=empty_output())
         output_path.mkdir(parents=True, exist_ok=True)
         for stale in output_path.glob("part.*.parquet"):
             stale.unlink()
-        parts = scored.to_delayed()
-        writes = [
-            delayed(_write_part)(part, str(output_path / f"part.{i:05d}.parquet"))
-            for i, part in enumerate(parts)
-        ]
-        futures = client.compute(writes)
+        whole = len(files) >= 2 * n_workers and _kept_together(
+            client.gather(client.map(_interaction_keys, files))
+        )
+        if whole:
+            # Exported an interaction per file or batch: no shuffle. One task per file, and
+            # files are handed to workers as they become free.
+            parts = [str(output_path / f"part.{i:05d}.parquet") for i in range(len(files))]
+            futures = client.map(_score_file, files, [str(model_dir)] * len(files), parts, pure=False)
+        else:
+            futures = _shuffled(client, input_path, output_path, model_dir, n_workers)
         interactions = 0
         with tqdm(
             total=len(futures), desc="score-batch", unit="part", file=sys.stderr, disable=not progress
@@ -257,7 +283,21 @@ def score_batch(
     return BatchReport(
         utterances=n_utterances,
         interactions=interactions,
-        partitions=len(parts),
+        partitions=len(futures),
         workers=n_workers,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _shuffled(client: Any, input_path: Path, output_path: Path, model_dir: Path, n_workers: int) -> list[Any]:
+    """Futures of the written parts when interactions straddle files: shuffle by id, score, write."""
+    import dask.dataframe as dd
+    from dask import delayed
+
+    utterances = dd.read_parquet(str(input_path), columns=list(INPUT_COLUMNS))
+    n_parts = max(utterances.npartitions, 4 * n_workers)
+    grouped = utterances.shuffle(on="interaction_id", npartitions=n_parts)
+    scored = grouped.map_partitions(_score_partition, str(model_dir), meta=empty_output())
+    parts = [str(output_path / f"part.{i:05d}.parquet") for i in range(scored.npartitions)]
+    writes = [delayed(_write_part)(part, path) for part, path in zip(scored.to_delayed(), parts, strict=True)]
+    return client.compute(writes)
