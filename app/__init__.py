@@ -42,7 +42,7 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the session
-    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    app.config["RATELIMIT_HEADERS_ENABLED"] = False  # Retry-After on a 429 only: app/errors.py
 
 
 def _init_extensions(app: Flask) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -76,8 +79,25 @@ def _handle_http(error: HTTPException) -> Response:
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     if status == 429:
-        response.headers.setdefault("Retry-After", "60")
+        response.headers["Retry-After"] = _retry_after()
     return response
+
+
+def _retry_after() -> str:
+    """Seconds until the limit that refused this request lets the next one through.
+
+    Asked of the limiter only here: rate-limit headers on every answer would cost a second
+    trip to its storage (Redis in production) per request.
+    """
+    from app.extensions import limiter
+
+    try:
+        limit = limiter.current_limit
+        if limit is not None:
+            return str(max(1, math.ceil(limit.reset_at - time.time())))
+    except Exception:  # the storage went away meanwhile: a conservative answer still helps
+        pass
+    return "60"
 
 
 def _handle_unexpected(error: Exception) -> Response:

@@ -8,11 +8,10 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
-from app.auth.accounts import user_for_token
+from app.auth.accounts import ApiPrincipal, user_for_token
 from app.auth.roles import ROLES_ATTRIBUTE
 from app.errors import ApiError
 from app.extensions import db
-from app.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,5 +40,5 @@ def token_required(*roles: str) -> Callable[[F], F]:
     return decorate
 
 
-def api_user() -> User:
+def api_user() -> ApiPrincipal:
     return g.api_user  # type: ignore[no-any-return]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth.accounts import ApiPrincipal
 from app.models import Agent, Interaction, User
 
+Someone = User | ApiPrincipal  # a page's logged-in user or an API token's principal
 
-def can_access(user: User, interaction: Interaction) -> bool:
+
+def can_access(user: Someone, interaction: Interaction) -> bool:
     if user.role == "admin":
         return True
     if user.role == "agent":
@@ -19,7 +22,7 @@ def can_access(user: User, interaction: Interaction) -> bool:
 
 
 def find_interaction(
-    session: Session, user: User, external_id: str, *, for_writing: bool = False
+    session: Session, user: Someone, external_id: str, *, for_writing: bool = False
 ) -> Interaction | None:
     """The interaction if it exists and `user` may see it; None otherwise (no leaking ids).
 
@@ -35,12 +38,13 @@ def find_interaction(
     return interaction
 
 
-def agent_for(session: Session, user: User, external_id: str | None) -> Agent | None:
+def agent_for(session: Session, user: Someone, external_id: str | None) -> Agent | None:
     """The agent an interaction is started for; agents may only start their own."""
     if user.role == "agent":
-        if external_id is not None and (user.agent is None or external_id != user.agent.external_id):
+        own = None if user.agent_id is None else session.get(Agent, user.agent_id)
+        if external_id is not None and (own is None or external_id != own.external_id):
             return None
-        return user.agent
+        return own
     if external_id is None:
         return None
     agent = session.scalar(select(Agent).where(Agent.external_id == external_id))

@@ -175,10 +175,34 @@ def revoke_all_tokens(session: Session, user: User) -> int:
     return len(live)
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user behind a token that is not revoked: one query, one entity to build."""
-    return session.scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None), User.active.is_(True))
-    )
+@dataclass(frozen=True)
+class ApiPrincipal:
+    """Who an API request acts for: the columns access checks read, without an ORM object.
+
+    Building a User per request was a quarter of a classify request's CPU; the API needs its
+    id, role, team and agent only (an agent's Agent row is read where it is needed).
+    """
+
+    id: int
+    email: str
+    role: str
+    team_id: int | None
+    agent_id: int | None
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role == "admin" or self.role in roles
+
+
+_PRINCIPAL = select(User.id, User.email, User.role, User.team_id, User.agent_id).join(
+    ApiToken, ApiToken.user_id == User.id
+)
+
+
+def user_for_token(session: Session, token: str) -> ApiPrincipal | None:
+    """The active user behind a token that is not revoked: one query, plain columns."""
+    row = session.execute(
+        _PRINCIPAL.where(
+            ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None), User.active.is_(True)
+        )
+    ).first()
+    return None if row is None else ApiPrincipal(*row)

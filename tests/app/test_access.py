@@ -169,7 +169,7 @@ def test_a_token_and_its_user_are_read_in_one_round_trip(app: Flask, make_user) 
         event.listen(engine, "before_cursor_execute", listener)
         try:
             found = user_for_token(db.session, token)
-            assert found is not None and found.email == "sofie@example.com" and found.active
+            assert found is not None and found.email == "sofie@example.com" and found.role == "agent"
         finally:
             event.remove(engine, "before_cursor_execute", listener)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1, statements
