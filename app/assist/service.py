@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -281,6 +281,48 @@ def refresh_labels(interaction: Interaction, turns: list[Any] | None = None) -> 
         setattr(interaction, name, value)
 
 
+_UTTERANCES, _INTERACTIONS = Utterance.__table__, Interaction.__table__
+_TURN_FIELDS = (
+    "interaction_id",
+    "seq",
+    "speaker",
+    "text",
+    "spoken_at",
+    "preference",
+    "p_relational",
+    "p_action_oriented",
+    "p_factual",
+)
+_LABEL_COLUMNS = (
+    "language",
+    "customer_preference",
+    "customer_p_relational",
+    "customer_p_action_oriented",
+    "customer_p_factual",
+    "preference_shift",
+    "agent_style",
+    "agent_p_relational",
+    "agent_p_action_oriented",
+    "agent_p_factual",
+    "match_score",
+    "matched",
+    "updated_at",
+)
+_NEW_TURN = (
+    insert(_UTTERANCES)
+    .values({name: bindparam(f"turn_{name}") for name in _TURN_FIELDS})
+    .returning(_UTTERANCES.c.id)
+    .cte("new_turn")
+)
+# Built once: a statement made per call spent more CPU on building and keying itself than on running.
+_STORE_TURN = (
+    update(_INTERACTIONS)
+    .where(_INTERACTIONS.c.id == bindparam("interaction"))
+    .values({name: bindparam(f"label_{name}") for name in _LABEL_COLUMNS})
+    .returning(select(_NEW_TURN.c.id).scalar_subquery())
+)
+
+
 def _insert_with_labels(
     session: Session,
     interaction: Interaction,
@@ -304,21 +346,15 @@ def _insert_with_labels(
         fields["p_action_oriented"],
         fields["p_factual"],
     )
-    labels = labels_for(interaction, [*turns, pending])
-    labels.update(language=language, updated_at=utcnow())  # language: detected on the first turn
-    new = (
-        insert(Utterance.__table__)
-        .values(seq=seq, spoken_at=utcnow(), **fields)
-        .returning(Utterance.__table__.c.id)
-        .cte("new_turn")
-    )
-    statement = (
-        update(Interaction.__table__)
-        .where(Interaction.__table__.c.id == interaction.id)
-        .values(**labels)
-        .returning(select(new.c.id).scalar_subquery())
-    )
-    turn_id = session.execute(statement).scalar_one()
+    labels = {name: getattr(interaction, name) for name in _LABEL_COLUMNS}  # kept where not recomputed
+    labels.update(labels_for(interaction, [*turns, pending]), language=language, updated_at=utcnow())
+    turn = {**fields, "seq": seq, "spoken_at": utcnow()}
+    parameters = {
+        "interaction": interaction.id,
+        **{f"label_{name}": value for name, value in labels.items()},
+        **{f"turn_{name}": turn[name] for name in _TURN_FIELDS},
+    }
+    turn_id = session.execute(_STORE_TURN, parameters).scalar_one()
     for name, value in labels.items():
         set_committed_value(interaction, name, value)
     return pending._replace(id=turn_id)

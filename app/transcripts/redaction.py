@@ -117,10 +117,11 @@ def _account(text: str) -> Iterable[Finding]:
 # 6 in international form anywhere (tests/app/test_redaction.py reads it from phonenumbers'
 # metadata). Most turns hold fewer, and the matcher costs more than the rest of the filter.
 MIN_PHONE_DIGITS = 5
+_ANY_DIGIT = re.compile(r"\d")  # any Unicode decimal digit, as phonenumbers reads them
 
 
 def _phone(text: str) -> Iterable[Finding]:
-    if sum(character.isdigit() for character in text) < MIN_PHONE_DIGITS:
+    if len(_ANY_DIGIT.findall(text)) < MIN_PHONE_DIGITS:
         return
     seen: set[tuple[int, int]] = set()
     for region in _PHONE_REGIONS:
