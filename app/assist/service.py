@@ -171,10 +171,25 @@ class Turn(NamedTuple):
     p_factual: float | None
 
 
+_TURNS = (
+    select(*_TURN_COLUMNS).where(Utterance.interaction_id == bindparam("interaction")).order_by(Utterance.seq)
+)
+_LOCKED = (
+    select(Interaction)
+    .where(Interaction.external_id == bindparam("external_id"))
+    .with_for_update(key_share=True)
+)
+_WITH_TURNS = (
+    select(Interaction, *_TURN_COLUMNS)
+    .outerjoin(Utterance, Utterance.interaction_id == Interaction.id)
+    .where(Interaction.external_id == bindparam("external_id"))
+    .order_by(Utterance.seq)
+)
+
+
 def load_turns(session: Session, interaction: Interaction) -> list[Any]:
     """The interaction's turns in order."""
-    query = select(*_TURN_COLUMNS).where(Utterance.interaction_id == interaction.id).order_by(Utterance.seq)
-    return [Turn(*row) for row in session.execute(query)]
+    return [Turn(*row) for row in session.execute(_TURNS, {"interaction": interaction.id})]
 
 
 def interaction_with_turns(
@@ -188,16 +203,9 @@ def interaction_with_turns(
     the previous holder just committed.
     """
     if for_writing:
-        lock = select(Interaction).where(Interaction.external_id == external_id)
-        interaction = session.scalar(lock.with_for_update(key_share=True))
+        interaction = session.scalar(_LOCKED, {"external_id": external_id})
         return None if interaction is None else (interaction, load_turns(session, interaction))
-    query = (
-        select(Interaction, *_TURN_COLUMNS)
-        .outerjoin(Utterance, Utterance.interaction_id == Interaction.id)
-        .where(Interaction.external_id == external_id)
-        .order_by(Utterance.seq)
-    )
-    rows = session.execute(query).all()
+    rows = session.execute(_WITH_TURNS, {"external_id": external_id}).all()
     if not rows:
         return None
     return rows[0][0], [Turn(*row[1:]) for row in rows if row[1] is not None]

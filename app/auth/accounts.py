@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, policy_problems, verify_password
@@ -193,16 +193,15 @@ class ApiPrincipal:
         return self.role == "admin" or self.role in roles
 
 
-_PRINCIPAL = select(User.id, User.email, User.role, User.team_id, User.agent_id).join(
-    ApiToken, ApiToken.user_id == User.id
+# Built once, bound per call (as the live path's statements are: app/assist/service.py).
+_PRINCIPAL = (
+    select(User.id, User.email, User.role, User.team_id, User.agent_id)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.digest == bindparam("digest"), ApiToken.revoked_at.is_(None), User.active.is_(True))
 )
 
 
 def user_for_token(session: Session, token: str) -> ApiPrincipal | None:
     """The active user behind a token that is not revoked: one query, plain columns."""
-    row = session.execute(
-        _PRINCIPAL.where(
-            ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None), User.active.is_(True)
-        )
-    ).first()
+    row = session.execute(_PRINCIPAL, {"digest": token_digest(token)}).first()
     return None if row is None else ApiPrincipal(*row)
