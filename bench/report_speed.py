@@ -95,7 +95,15 @@ def postgres_reachable(server: str) -> bool:
 
 
 def _environment(url: str) -> dict[str, str]:
-    return {**os.environ, "MATCHPOINT_DATABASE_URL": url, "MATCHPOINT_SECRET_KEY": "bench"}
+    """The command's environment: the database, and Python's bytecode cache as installed code has it.
+
+    With PYTHONDONTWRITEBYTECODE set (as in some development shells) every start compiles
+    the app's modules from source again; the cache goes under SQLITE_DIR, not into the tree.
+    """
+    environment = {**os.environ, "MATCHPOINT_DATABASE_URL": url, "MATCHPOINT_SECRET_KEY": "bench"}
+    if environment.pop("PYTHONDONTWRITEBYTECODE", None):
+        environment["PYTHONPYCACHEPREFIX"] = str(SQLITE_DIR / "pycache")
+    return environment
 
 
 def _matchpoint(url: str, *args: str) -> str:

@@ -612,3 +612,19 @@ def test_report_from_database_aggregates_equals_report_from_rows() -> None:
         .rename(columns={"week": "started_at"})
     )
     assert stats.report(grouped) == stats.report(rows.drop(columns="week"))
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 7, 10, 29, 39, 120, 1000])
+def test_t_distribution_agrees_with_scipy(df: int) -> None:
+    """The report's own Student t (no scipy at start-up) against scipy's, tails and quantile."""
+    from scipy import special
+
+    for t in (0.0, 0.05, 0.7, 1.0, 2.0, 3.5, 8.0, 40.0):
+        expected = float(2.0 * special.stdtr(df, -t))
+        assert stats.t_two_tailed(df, t) == pytest.approx(expected, rel=1e-10)
+        assert stats.t_two_tailed(df, -t) == pytest.approx(expected, rel=1e-10)
+    for probability in (0.5, 0.9, 0.975, 0.999):
+        assert stats.t_quantile(df, probability) == pytest.approx(
+            float(special.stdtrit(df, probability)), rel=1e-10, abs=1e-12
+        )
+    assert stats.t_quantile(df, 0.025) == pytest.approx(-stats.t_quantile(df, 0.975))
