@@ -17,7 +17,7 @@ import time
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -42,12 +42,20 @@ class Database:
         else:
             event.listen(engine, "checkin", _stamp_checkin)
             event.listen(engine, "checkout", _ping_if_idle)
-        app.extensions[_EXTENSION] = (engine, sessionmaker(engine, expire_on_commit=False))
+        # The same pool, each checkout in autocommit: a lone read sends no BEGIN and no ROLLBACK.
+        reading = engine.execution_options(isolation_level="AUTOCOMMIT")
+        app.extensions[_EXTENSION] = (engine, sessionmaker(engine, expire_on_commit=False), reading)
         app.teardown_appcontext(_close_session)
 
     @property
     def engine(self) -> Engine:
         return current_app.extensions[_EXTENSION][0]  # type: ignore[no-any-return]
+
+    def read_alone(self) -> Connection:
+        """A connection for one read outside any transaction (use it in a `with`), for a request
+        whose only database work is that read (an API token's check before a classification):
+        one round trip instead of BEGIN, the read and the session's ROLLBACK."""
+        return current_app.extensions[_EXTENSION][2].connect()  # type: ignore[no-any-return]
 
     @property
     def session(self) -> Session:

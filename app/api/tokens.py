@@ -26,7 +26,8 @@ def token_required(*roles: str) -> Callable[[F], F]:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise ApiError(401, "Send an API token as 'Authorization: Bearer <token>'.")
-            user = user_for_token(db.session, token.strip())
+            with db.read_alone() as connection:  # not in the session: classify needs no transaction
+                user = user_for_token(connection, token.strip())
             if user is None:
                 raise ApiError(401, "The API token is not valid or has been revoked.")
             if not user.has_role(*roles):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, policy_problems, verify_password
@@ -201,7 +201,7 @@ _PRINCIPAL = (
 )
 
 
-def user_for_token(session: Session, token: str) -> ApiPrincipal | None:
+def user_for_token(session: Session | Connection, token: str) -> ApiPrincipal | None:
     """The active user behind a token that is not revoked: one query, plain columns."""
     row = session.execute(_PRINCIPAL, {"digest": token_digest(token)}).first()
     return None if row is None else ApiPrincipal(*row)
