@@ -97,7 +97,7 @@ def on_cluster(workers: int, source: Path, warm_up: Path, models: Path, out: Pat
     spans = [
         (piece["start"], piece["stop"])
         for task in stream.data
-        if "_score_file" in str(task["key"]) or "_write_part" in str(task["key"])
+        if "score" in str(task["key"]) or "write" in str(task["key"])
         for piece in task["startstops"]
         if piece["action"] == "compute"
     ]
