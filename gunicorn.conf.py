@@ -5,7 +5,8 @@ Every worker builds its own app after the fork (`preload_app` off), so it owns i
 database pool (one connection in use at a time: see app/database.py) and loads the model
 and the language models once, before it accepts its first request. Everything workers
 share lives in the database and the model folder: the playbook cache in each worker is
-checked against the database on every use.
+checked against the database at most every PLAYBOOK_RECHECK_SECONDS (1 s), the memos of
+recent turns and of stored suggestion events only save work (a miss costs a recomputation).
 """
 
 import multiprocessing

@@ -218,6 +218,14 @@ def _client(
     calls = _calls(SCENARIOS[name].sequence, context, client)
     arrivals = random.Random(1000 + client)
     due = start_at + (arrivals.expovariate(rate) if rate else 0.0)
+    first = next(calls)
+    if rate and not first.counted:
+        # Paced: the first contact (which may come with up to TURNS turns, so that lengths
+        # are mixed from the start) is set up before the arrivals begin, not in their time.
+        connection.request(first.method, first.path, body=first.body, headers=first.headers)
+        connection.getresponse().read()
+        first = next(calls)
+    pending: Call | None = first
     while time.monotonic() < start_at:
         time.sleep(0.001)
     while True:
@@ -231,7 +239,7 @@ def _client(
         if cpu_start is None and now >= measure_at:
             times = os.times()
             cpu_start = times.user + times.system
-        call = next(calls)
+        call, pending = pending or next(calls), None
         started = time.perf_counter()
         if rate and call.counted:  # paced: from the due moment; setting up a contact takes no slot
             started -= now - due
@@ -322,7 +330,7 @@ def measure(
     waited = wait_for_quiet()
     mp = multiprocessing.get_context("fork")
     out = mp.Queue()
-    start_at = time.monotonic() + 0.5
+    start_at = time.monotonic() + (3.0 if rate else 0.5)  # paced clients set up their first contact first
     measure_at = start_at + warmup
     stop_at = measure_at + duration
     processes = [
