@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.models import Utterance
+from app.models import Interaction, Utterance
 
 if TYPE_CHECKING:  # the classifier (scikit-learn) is imported when the model is first loaded
     from app.playbooks.store import LivePlaybook  # whose package's views use this module
@@ -67,18 +68,20 @@ class ShownSuggestions:
     def __init__(self, size: int = 50_000) -> None:
         self.size = size
         self._lock = threading.Lock()
-        self._pairs: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._pairs: OrderedDict[tuple[tuple[int, datetime], int], None] = OrderedDict()
 
-    def unnoted(self, session: Session, interaction_id: int, entry_ids: list[int]) -> list[int]:
+    def unnoted(self, session: Session, interaction: Interaction, entry_ids: list[int]) -> list[int]:
         """The entries not known to be noted for this interaction; they are remembered once
-        `session` commits."""
+        `session` commits. Keyed by the interaction's id and creation time: SQLite may give an
+        erased contact's id to the next one."""
+        contact = (interaction.id, interaction.created_at)
         with self._lock:
-            new = [e for e in entry_ids if (interaction_id, e) not in self._pairs]
+            new = [e for e in entry_ids if (contact, e) not in self._pairs]
         if new:
-            session.info.setdefault(_SHOWN_KEY, []).append((self, [(interaction_id, e) for e in new]))
+            session.info.setdefault(_SHOWN_KEY, []).append((self, [(contact, e) for e in new]))
         return new
 
-    def remember(self, pairs: list[tuple[int, int]]) -> None:
+    def remember(self, pairs: list[tuple[tuple[int, datetime], int]]) -> None:
         with self._lock:
             for pair in pairs:
                 self._pairs[pair] = None

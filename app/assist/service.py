@@ -483,7 +483,7 @@ def assist_state(
         shown_now = {s.entry.id for s in suggestions}
         entry_ids = [shelf.row_ids[e.id] for e in entries if e.id in shown_now]
         if shown is not None:
-            entry_ids = shown.unnoted(session, interaction.id, entry_ids)
+            entry_ids = shown.unnoted(session, interaction, entry_ids)
         record_suggestions_shown(session, interaction, entry_ids)
     shift = None
     if interaction.preference_shift and len(customer_turns) >= 4:

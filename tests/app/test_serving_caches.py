@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -130,17 +131,19 @@ def test_each_suggestion_event_is_stored_once_and_a_rolled_back_one_is_offered_a
     shown = _start_contact(app, agent_token)
     assert _events(app) == len(shown)  # the poll after the turn found them all noted
     with app.app_context():
-        interaction_id = db.session.scalar(select(Interaction.id).where(Interaction.external_id == "C-1"))
+        interaction = db.session.scalar(select(Interaction).where(Interaction.external_id == "C-1"))
         entry_ids = list(db.session.scalars(select(SuggestionEvent.entry_id)))
         memo = get_shown_suggestions()
-        assert memo.unnoted(db.session, interaction_id, entry_ids) == []  # committed: remembered
+        assert memo.unnoted(db.session, interaction, entry_ids) == []  # committed: remembered
 
         fresh = ShownSuggestions()
-        assert fresh.unnoted(db.session, interaction_id, entry_ids[:2]) == entry_ids[:2]
+        assert fresh.unnoted(db.session, interaction, entry_ids[:2]) == entry_ids[:2]
         db.session.rollback()  # the note was never committed: still unnoted
-        assert fresh.unnoted(db.session, interaction_id, entry_ids[:2]) == entry_ids[:2]
+        assert fresh.unnoted(db.session, interaction, entry_ids[:2]) == entry_ids[:2]
         db.session.commit()
-        assert fresh.unnoted(db.session, interaction_id, entry_ids) == entry_ids[2:]
+        assert fresh.unnoted(db.session, interaction, entry_ids) == entry_ids[2:]
+        successor = Interaction(id=interaction.id, created_at=interaction.created_at + timedelta(seconds=1))
+        assert fresh.unnoted(db.session, successor, entry_ids) == entry_ids  # a reused id is another contact
 
 
 def save_through(worker: Flask, key: str, *, text: str | None = None, retired: bool | None = None) -> None:
