@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import event
@@ -134,6 +134,15 @@ def get_shown_suggestions() -> ShownSuggestions:
     """The worker's memo of suggestion events already stored."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     return app.extensions.setdefault(_SHOWN_KEY, ShownSuggestions())  # type: ignore[no-any-return]
+
+
+def serving_caches() -> dict[str, Any]:
+    """The worker's caches, as assist_state() takes them: playbook shelves and both memos."""
+    return {
+        "playbook": get_live_playbook(),
+        "memo": get_recent_predictions(),
+        "shown": get_shown_suggestions(),
+    }
 
 
 def get_recent_predictions() -> RecentPredictions:

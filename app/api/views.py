@@ -19,12 +19,7 @@ from app.assist.service import (
     start_interaction,
 )
 from app.auth.roles import public
-from app.classification import (
-    get_classifier,
-    get_live_playbook,
-    get_recent_predictions,
-    get_shown_suggestions,
-)
+from app.classification import get_classifier, serving_caches
 from app.errors import ApiError
 from app.extensions import csrf, db, limiter
 from app.followup import service as followup
@@ -141,10 +136,8 @@ def utterances_create(external_id: str) -> tuple[Response, int]:
         interaction,
         classifier,
         known={utterance.id: prediction},
-        playbook=get_live_playbook(),
-        memo=get_recent_predictions(),
-        shown=get_shown_suggestions(),
         turns=turns,
+        **serving_caches(),
     )
     db.session.commit()
     return jsonify(state.to_json()), 201
@@ -158,10 +151,8 @@ def assist(external_id: str) -> Response:
         db.session,
         interaction,
         get_classifier(),
-        playbook=get_live_playbook(),
-        memo=get_recent_predictions(),
-        shown=get_shown_suggestions(),
         turns=turns,
+        **serving_caches(),
     )
     db.session.commit()
     return jsonify(state.to_json())

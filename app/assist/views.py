@@ -17,12 +17,7 @@ from app.assist.service import (
     turn_count,
 )
 from app.auth.roles import roles_required
-from app.classification import (
-    get_classifier,
-    get_live_playbook,
-    get_recent_predictions,
-    get_shown_suggestions,
-)
+from app.classification import get_classifier, serving_caches
 from app.extensions import db
 from app.hypermedia import redirect_to, render, wants_fragment
 from app.models import Interaction
@@ -81,14 +76,7 @@ def index_submit() -> Response:
 
 
 def _render_contact(interaction: Interaction, status: int = 200, trigger: str | None = None) -> Response:
-    state = assist_state(
-        db.session,
-        interaction,
-        get_classifier(),
-        playbook=get_live_playbook(),
-        memo=get_recent_predictions(),
-        shown=get_shown_suggestions(),
-    )
+    state = assist_state(db.session, interaction, get_classifier(), **serving_caches())
     db.session.commit()
     turns = [
         (utterance, segments(utterance.text or "", state.turn_cues.get(utterance.id, [])))
