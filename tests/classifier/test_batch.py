@@ -100,6 +100,13 @@ def _value(cell: object) -> object:
     return None if cell is pd.NA or cell is None else cell
 
 
+def _assert_scored_as_in_one_process(folder: Path, utterances: pd.DataFrame, classifier: Classifier) -> None:
+    """The parts written to `folder` equal score_frame() of all utterances in this process."""
+    written = pd.read_parquet(folder).sort_values("interaction_id").reset_index(drop=True)
+    single = score_frame(utterances, classifier).sort_values("interaction_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(written, single, check_exact=False, atol=1e-9, rtol=0)
+
+
 def test_score_frame_equals_transcript_analysis(
     sample_classifier: Classifier, utterances: pd.DataFrame
 ) -> None:
@@ -152,9 +159,7 @@ def test_score_batch_on_a_local_cluster_equals_single_process(
     written = pd.read_parquet(tmp_path / "scored")
     assert tuple(written.columns) == OUTPUT_COLUMNS
     _assert_same(written, _expected(sample_classifier, utterances))
-    single = score_frame(utterances, sample_classifier).sort_values("interaction_id").reset_index(drop=True)
-    together = written.sort_values("interaction_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(together, single, check_exact=False, atol=1e-9, rtol=0)
+    _assert_scored_as_in_one_process(tmp_path / "scored", utterances, sample_classifier)
 
 
 def test_interactions_kept_together_in_files_are_scored_without_a_shuffle(
@@ -174,9 +179,7 @@ def test_interactions_kept_together_in_files_are_scored_without_a_shuffle(
         folder, tmp_path / "scored", sample_model_dir, scheduler=cluster.scheduler_address, progress=False
     )
     assert report.partitions == 4  # the files as they are (a shuffle would make 8)
-    written = pd.read_parquet(tmp_path / "scored").sort_values("interaction_id").reset_index(drop=True)
-    single = score_frame(utterances, sample_classifier).sort_values("interaction_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(written, single, check_exact=False, atol=1e-9, rtol=0)
+    _assert_scored_as_in_one_process(tmp_path / "scored", utterances, sample_classifier)
 
 
 def test_cli_scores_on_its_own_local_cluster(
@@ -263,9 +266,7 @@ def test_an_interaction_straddling_two_of_many_files_is_scored_whole(
     score_batch(
         folder, tmp_path / "scored", sample_model_dir, scheduler=cluster.scheduler_address, progress=False
     )
-    written = pd.read_parquet(tmp_path / "scored").sort_values("interaction_id").reset_index(drop=True)
-    single = score_frame(utterances, sample_classifier).sort_values("interaction_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(written, single, check_exact=False, atol=1e-9, rtol=0)
+    _assert_scored_as_in_one_process(tmp_path / "scored", utterances, sample_classifier)
 
 
 def test_files_are_read_as_stored_columns_not_as_a_pandas_index(
@@ -286,9 +287,7 @@ def test_files_are_read_as_stored_columns_not_as_a_pandas_index(
     score_batch(
         folder, tmp_path / "scored", sample_model_dir, scheduler=cluster.scheduler_address, progress=False
     )
-    written = pd.read_parquet(tmp_path / "scored").sort_values("interaction_id").reset_index(drop=True)
-    single = score_frame(utterances, sample_classifier).sort_values("interaction_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(written, single, check_exact=False, atol=1e-9, rtol=0)
+    _assert_scored_as_in_one_process(tmp_path / "scored", utterances, sample_classifier)
 
 
 def test_local_workers_keep_large_blocks_on_the_heap_and_do_not_profile() -> None:
