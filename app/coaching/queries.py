@@ -103,7 +103,7 @@ def _key_counts(session: Session, filters: Filters) -> pd.DataFrame:
     query = _where(
         select(*keys, func.count().label("interactions"), *_answer_counts()).group_by(*by_key), filters
     )
-    return _named(session, _frame(session, query, [*(key.name for key in keys), *COUNTS]))
+    return _named(session, _frame(session, query, [*_KEY_NAMES, *COUNTS]))
 
 
 def _named(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
@@ -232,10 +232,9 @@ def _postgresql_counts(session: Session, filters: Filters) -> tuple[pd.DataFrame
         ),
         filters,
     )
-    names = [key.name for key in keys]
     tallies = ["interactions", "labelled", "matched_contacts", *COUNTS[1:]]
-    rows = _frame(session, query, [*names, "day", "by_keys", *tallies])
-    by_keys = rows.loc[rows["by_keys"] == 1, [*names, *COUNTS]].reset_index(drop=True)
+    rows = _frame(session, query, [*_KEY_NAMES, "day", "by_keys", *tallies])
+    by_keys = rows.loc[rows["by_keys"] == 1, [*_KEY_NAMES, *COUNTS]].reset_index(drop=True)
     days = rows.loc[rows["by_keys"] == 0, ["day", *tallies]].rename(columns={"matched_contacts": "matched"})
     return _named(session, by_keys), _weeks(_by_week(days))
 
@@ -284,10 +283,11 @@ def _tally_counts(session: Session, filters: Filters) -> tuple[pd.DataFrame, pd.
 def report(session: Session, filters: Filters) -> dict[str, Any]:
     """The coaching report from a few small aggregates: by every key but the week, and by week.
 
-    Grouping by week inside the main query would multiply its rows (a 1.2M-contact database
-    gives ~320k groups); split, the main query returns tens of thousands at most. PostgreSQL
-    computes both groupings in one scan (GROUPING SETS, hashed); SQLite, which has neither,
-    reads indexes in order instead.
+    Without a date filter both come from the tallies the triggers keep (no contact is read).
+    With one, the contacts in range are grouped: grouping by week inside the main query would
+    multiply its rows (a 1.2M-contact database gives ~320k groups), so it is split in two;
+    PostgreSQL computes both groupings in one scan (GROUPING SETS, hashed), SQLite reads its
+    covering indexes in order instead.
     """
     if not (filters.date_from or filters.date_to):
         main, weeks = _tally_counts(session, filters)

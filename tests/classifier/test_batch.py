@@ -100,6 +100,12 @@ def _value(cell: object) -> object:
     return None if cell is pd.NA or cell is None else cell
 
 
+def _whole_interactions(utterances: pd.DataFrame, files: int) -> list[pd.DataFrame]:
+    """The utterances in `files` frames, every interaction whole in one (as exports usually are)."""
+    ids = sorted(utterances["interaction_id"].unique())
+    return [utterances[utterances["interaction_id"].isin(ids[n::files])] for n in range(files)]
+
+
 def _assert_scored_as_in_one_process(folder: Path, utterances: pd.DataFrame, classifier: Classifier) -> None:
     """The parts written to `folder` equal score_frame() of all utterances in this process."""
     written = pd.read_parquet(folder).sort_values("interaction_id").reset_index(drop=True)
@@ -171,9 +177,7 @@ def test_interactions_kept_together_in_files_are_scored_without_a_shuffle(
 ) -> None:
     folder = tmp_path / "by-interaction"
     folder.mkdir()
-    ids = sorted(utterances["interaction_id"].unique())
-    for number in range(4):  # each interaction whole in one file, as exports usually are
-        chosen = utterances[utterances["interaction_id"].isin(ids[number::4])]
+    for number, chosen in enumerate(_whole_interactions(utterances, 4)):
         chosen.to_parquet(folder / f"part-{number}.parquet", index=False)
     report = score_batch(
         folder, tmp_path / "scored", sample_model_dir, scheduler=cluster.scheduler_address, progress=False
@@ -230,8 +234,7 @@ def test_kept_together_tells_split_interactions_from_whole_ones(
     whole, split = tmp_path / "whole", tmp_path / "split"
     whole.mkdir()
     split.mkdir()
-    for number in range(4):
-        chosen = utterances[utterances["interaction_id"].isin(ids[number::4])]
+    for number, chosen in enumerate(_whole_interactions(utterances, 4)):
         chosen.to_parquet(whole / f"part-{number}.parquet", index=False)
         utterances.iloc[number::4].to_parquet(split / f"part-{number}.parquet", index=False)
     keys = [_interaction_keys(str(path)) for path in sorted(whole.iterdir())]
@@ -256,10 +259,8 @@ def test_an_interaction_straddling_two_of_many_files_is_scored_whole(
     ids = sorted(utterances["interaction_id"].unique())
     straddler = utterances[utterances["interaction_id"] == ids[0]].sort_values("seq")
     assert len(straddler) >= 2
-    for number in range(8):
-        chosen = utterances[
-            utterances["interaction_id"].isin(ids[number::8]) & (utterances["interaction_id"] != ids[0])
-        ]
+    for number, chosen in enumerate(_whole_interactions(utterances, 8)):
+        chosen = chosen[chosen["interaction_id"] != ids[0]]
         if number < 2:
             chosen = pd.concat([chosen, straddler.iloc[number::2]])
         chosen.to_parquet(folder / f"part-{number}.parquet", index=False)
@@ -278,9 +279,7 @@ def test_files_are_read_as_stored_columns_not_as_a_pandas_index(
 ) -> None:
     folder = tmp_path / "indexed"
     folder.mkdir()
-    ids = sorted(utterances["interaction_id"].unique())
-    for number in range(4):  # written from a frame indexed by interaction
-        chosen = utterances[utterances["interaction_id"].isin(ids[number::4])]
+    for number, chosen in enumerate(_whole_interactions(utterances, 4)):  # from frames indexed by id
         chosen.set_index("interaction_id", drop=False).rename_axis("ix").to_parquet(
             folder / f"p{number}.parquet"
         )
