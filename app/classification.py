@@ -29,12 +29,13 @@ _lock = threading.Lock()
 
 
 class RecentPredictions:
-    """A worker's memo of the customer turns it classified lately, cues included.
+    """A worker's memo of the customer turns it classified lately, cues included, for turns
+    whose cues are not stored (imported or rescored turns; a live turn stores its own).
 
-    The panel shows the cues of the last two customer turns, so each turn is needed again by
-    the next one or two requests of its contact; when the same worker serves them, it need not
-    classify the turn again. Keyed by utterance id and text (a purged text misses); a miss only
-    costs the classification, so nothing here is state another worker needs.
+    The panel shows the cues of the last two customer turns, so such a turn is needed again
+    by the next polls of its contact; when the same worker serves them, it need not classify
+    the turn again. Keyed by utterance id and text (a purged text misses); a miss only costs
+    the classification, so nothing here is state another worker needs.
     """
 
     def __init__(self, size: int = 4096) -> None:

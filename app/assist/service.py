@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -126,6 +127,7 @@ def add_utterance(
         "p_relational": prediction.probabilities["relational"],
         "p_action_oriented": prediction.probabilities["action_oriented"],
         "p_factual": prediction.probabilities["factual"],
+        "cues": stored_cues(prediction) if speaker == "customer" else None,
     }
     dialect = session.get_bind().dialect.name
     if locked and turns is not None and dialect == "postgresql":
@@ -148,6 +150,11 @@ def add_utterance(
     return utterance, prediction
 
 
+def stored_cues(prediction: Prediction) -> str:
+    """A turn's cues as the `cues` column keeps them (JSON), for any worker to show."""
+    return json.dumps([cue.to_json() for cue in prediction.cues], ensure_ascii=False, separators=(",", ":"))
+
+
 _TURN_COLUMNS = (
     Utterance.id,
     Utterance.seq,
@@ -156,6 +163,7 @@ _TURN_COLUMNS = (
     Utterance.p_relational,
     Utterance.p_action_oriented,
     Utterance.p_factual,
+    Utterance.cues,
 )
 
 
@@ -169,6 +177,7 @@ class Turn(NamedTuple):
     p_relational: float | None
     p_action_oriented: float | None
     p_factual: float | None
+    cues: str | None  # JSON, as stored_cues() writes it
 
 
 _TURNS = (
@@ -300,6 +309,7 @@ _TURN_FIELDS = (
     "p_relational",
     "p_action_oriented",
     "p_factual",
+    "cues",
 )
 _LABEL_COLUMNS = (
     "language",
@@ -353,6 +363,7 @@ def _insert_with_labels(
         fields["p_relational"],
         fields["p_action_oriented"],
         fields["p_factual"],
+        fields["cues"],
     )
     labels = {name: getattr(interaction, name) for name in _LABEL_COLUMNS}  # kept where not recomputed
     labels.update(labels_for(interaction, [*turns, pending]), language=language, updated_at=utcnow())
@@ -431,28 +442,37 @@ def assist_state(
     turns: list[Any] | None = None,
 ) -> AssistState:
     """The panel's state; `known` holds predictions (with cues) already made for some turns.
+    The cues of the recent customer turns come from `known`, else from the turn's stored cues,
+    else from the worker's `memo`, else the turn is classified again (an imported turn, say).
     The worker's caches are optional: `playbook` of live entries (else read afresh), `memo` of
-    recent turns' predictions (else the last customer turns are classified again), `shown`
-    suggestion events stored before (else each is offered to the database again); `turns` as
-    from load_turns() (else the interaction's utterances)."""
+    turns classified here (else classified again), `shown` suggestion events stored before
+    (else each is offered to the database again); `turns` as from load_turns() (else the
+    interaction's utterances)."""
     from classifier.analysis import combine, turn_weights
 
     utterances = list(interaction.utterances if turns is None else turns)
     customer_turns = [u for u in utterances if u.speaker == "customer" and u.text]
     recent = customer_turns[-RECENT_CUSTOMER_TURNS:]
     recent_text = " ".join(u.text or "" for u in recent)
-    known = dict(known or {})
-    if memo is not None:
-        known.update((u.id, p) for u in recent if u.id not in known and (p := memo.get(u)) is not None)
-    missing = [u for u in recent if u.id not in known]
-    if missing:
-        texts = [u.text or "" for u in missing]
-        predictions = classifier.classify_many(texts, "customer", [interaction.language] * len(missing))
-        known.update(zip((u.id for u in missing), predictions, strict=True))
-    if memo is not None:
-        for u in recent:
-            memo.put(u, known[u.id])
-    turn_cues = {u.id: [cue.to_json() for cue in known[u.id].cues] for u in recent}
+    known = known or {}
+    turn_cues: dict[int, list[dict[str, Any]]] = {}
+    unstored: list[Any] = []
+    for u in recent:
+        if u.id in known:
+            turn_cues[u.id] = [cue.to_json() for cue in known[u.id].cues]
+        elif u.cues is not None:
+            turn_cues[u.id] = json.loads(u.cues)
+        elif memo is not None and (remembered := memo.get(u)) is not None:
+            turn_cues[u.id] = [cue.to_json() for cue in remembered.cues]
+        else:
+            unstored.append(u)
+    if unstored:
+        texts = [u.text or "" for u in unstored]
+        predictions = classifier.classify_many(texts, "customer", [interaction.language] * len(unstored))
+        for u, prediction in zip(unstored, predictions, strict=True):
+            turn_cues[u.id] = [cue.to_json() for cue in prediction.cues]
+            if memo is not None:
+                memo.put(u, prediction)
     probabilities = None
     if interaction.customer_preference is not None:
         probabilities = {

@@ -621,6 +621,7 @@ def classify_utterances(classifier: Classifier, turns: list[tuple[Utterance, str
             utterance.p_relational = prediction.probabilities["relational"]
             utterance.p_action_oriented = prediction.probabilities["action_oriented"]
             utterance.p_factual = prediction.probabilities["factual"]
+            utterance.cues = None  # an earlier model's cues; shown ones are found afresh
 
 
 def clear_labels(interaction: Interaction) -> None:

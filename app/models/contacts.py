@@ -123,6 +123,9 @@ class Utterance(Base):
     p_relational: Mapped[float | None]
     p_action_oriented: Mapped[float | None]
     p_factual: Mapped[float | None]
+    # The cues its classification found, as JSON (a customer turn's; None where not stored):
+    # any worker can show them without classifying the turn again. They quote the text.
+    cues: Mapped[str | None] = mapped_column(Text)
 
     interaction: Mapped[Interaction] = relationship(back_populates="utterances")
 

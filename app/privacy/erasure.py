@@ -59,7 +59,7 @@ def _strip_text(session: Session, interaction_ids: Select[tuple[int]]) -> tuple[
         session,
         update(Utterance)
         .where(Utterance.interaction_id.in_(interaction_ids), Utterance.text.is_not(None))
-        .values(text=None),
+        .values(text=None, cues=None),  # the cues quote the text
     )
     comments = _count(
         session,

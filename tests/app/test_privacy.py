@@ -105,6 +105,13 @@ def _texts(external_id: str) -> tuple[list[str | None], str | None, str | None]:
     return texts, survey.comment, outcome
 
 
+def _cues(external_id: str) -> list[str | None]:
+    """Each turn's stored cues (JSON quoting the text; a customer turn has them once classified)."""
+    i = db.session.scalar(select(Interaction).where(Interaction.external_id == external_id))
+    assert i is not None
+    return [u.cues for u in i.utterances]
+
+
 def _audit_text() -> str:
     events = db.session.scalars(select(AuditEvent)).all()
     return json.dumps([[e.action, e.target, e.actor_label, e.detail] for e in events])
@@ -193,6 +200,7 @@ def test_erasure_removes_the_customers_text_and_keeps_every_figure(
         report_before = _report()
         labels_before = {x: _labels(x) for x in ("C-1", "C-2", "C-3")}
         other_before = _texts("C-3")
+        assert _cues("C-1")[0] is not None and _cues("C-1")[1] is None  # a customer turn's, kept
         report = erase_customer(db.session, "K-1", actor=None)
         db.session.commit()
         assert (report.interactions, report.utterances, report.comments, report.outcomes) == (2, 4, 2, 1)
@@ -200,6 +208,7 @@ def test_erasure_removes_the_customers_text_and_keeps_every_figure(
         for external_id in ("C-1", "C-2"):
             texts, comment, outcome = _texts(external_id)
             assert texts == [None, None] and comment is None and outcome is None
+            assert _cues(external_id) == [None, None]  # the cues quoted the text
         assert _texts("C-3") == other_before  # another customer is untouched
         assert {x: _labels(x) for x in ("C-1", "C-2", "C-3")} == labels_before  # labels and scores stay
         assert _report() == report_before  # so does every coaching figure
@@ -267,6 +276,8 @@ def test_purge_removes_only_old_text_and_keeps_labels_and_scores(app: Flask, peo
         report_before = _report()
         labels_before = {x: _labels(x) for x in ("OLD-1", "OLD-2", "NEW-1")}
         new_before = _texts("NEW-1")
+        cues_before = _cues("NEW-1")
+        assert cues_before[0] is not None
         with pytest.raises(ValueError):
             purge(db.session, 0)
         report = purge(db.session, 365, now=NOW)
@@ -276,6 +287,7 @@ def test_purge_removes_only_old_text_and_keeps_labels_and_scores(app: Flask, peo
         assert _texts("OLD-1") == ([None, None], None, None)
         assert _texts("OLD-2")[0] == [None, None]
         assert _texts("NEW-1") == new_before
+        assert _cues("OLD-1") == _cues("OLD-2") == [None, None] and _cues("NEW-1") == cues_before
         assert {x: _labels(x) for x in ("OLD-1", "OLD-2", "NEW-1")} == labels_before
         assert _report() == report_before
         assert find_customer(db.session, "K-1") is not None  # purge is about age, not about customers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -9,13 +10,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import create_app
-from app.classification import RecentPredictions, ShownSuggestions, get_shown_suggestions
+from app.classification import RecentPredictions, ShownSuggestions, get_classifier, get_shown_suggestions
 from app.extensions import db
 from app.models import Interaction, PlaybookEntry, SuggestionEvent, User, Utterance
 from app.playbooks import store
+from classifier.predict import Classifier
 from tests.conftest import csrf_token, login
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
@@ -172,3 +174,49 @@ def test_recent_predictions_forget_the_oldest_and_a_changed_text(app: Flask) -> 
     assert memo.get(turns[0]) is None
     assert memo.get(turns[2]) == "prediction 2"
     assert memo.get(Utterance(id=2, text=None)) is None  # purged text: classified afresh, never reused
+
+
+def test_another_worker_shows_a_live_turns_stored_cues_without_classifying_it_again(
+    app: Flask, other_worker: Flask, agent_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = {"Authorization": f"Bearer {agent_token}"}
+    _start_contact(app, agent_token)
+    client = app.test_client()
+    for speaker, text in (
+        ("agent", "Det kigger jeg på med det samme."),
+        ("customer", "Jeg vil bare have det ordnet nu, uden flere forklaringer."),
+    ):
+        turn = {"speaker": speaker, "text": text}
+        answer = client.post("/api/v1/interactions/C-1/utterances", json=turn, headers=headers)
+        assert answer.status_code == 201
+    cues = answer.get_json()["cues"]
+    assert cues  # the turns have cues worth showing, or this test could not tell
+
+    with app.app_context():
+        contact = select(Utterance).join(Interaction).where(Interaction.external_id == "C-1")
+        stored = db.session.scalars(contact.order_by(Utterance.seq)).all()
+        classifier = get_classifier()
+        assert [u.cues is not None for u in stored] == [True, False, True]  # customer turns only
+        for turn in stored[::2]:  # as classifying the stored (redacted) text again finds them
+            again = classifier.classify(turn.text or "", "customer", "da").cues
+            assert json.loads(turn.cues or "") == [cue.to_json() for cue in again]
+
+    calls: list[int] = []
+    real = Classifier.classify_many
+
+    def counted(self: Classifier, texts: list[str], *args: object, **kwargs: object) -> object:
+        calls.append(len(texts))
+        return real(self, texts, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Classifier, "classify_many", counted)
+    poll = other_worker.test_client().get("/api/v1/interactions/C-1/assist", headers=headers)
+    assert poll.status_code == 200 and poll.get_json()["cues"] == cues
+    assert calls == []  # a worker that never saw the turns read their cues
+
+    with other_worker.app_context():  # an imported turn has no stored cues: it is classified once
+        db.session.execute(update(Utterance).values(cues=None))
+        db.session.commit()
+    for _ in range(2):
+        poll = other_worker.test_client().get("/api/v1/interactions/C-1/assist", headers=headers)
+        assert poll.status_code == 200 and poll.get_json()["cues"] == cues
+    assert calls == [2]  # the second poll found them in the worker's memo
