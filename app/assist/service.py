@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import (
@@ -212,12 +212,67 @@ def interaction_with_turns(
     the previous holder just committed.
     """
     if for_writing:
+        if session.get_bind().dialect.name == "postgresql" and not session.identity_map:
+            return _locked_with_turns(session, external_id)
         interaction = session.scalar(_LOCKED, {"external_id": external_id})
         return None if interaction is None else (interaction, load_turns(session, interaction))
     rows = session.execute(_WITH_TURNS, {"external_id": external_id}).all()
     if not rows:
         return None
     return rows[0][0], [Turn(*row[1:]) for row in rows if row[1] is not None]
+
+
+_INTERACTION_COLUMNS = tuple(Interaction.__table__.columns)
+_LOCKED_SQL = (
+    f"SELECT {', '.join(c.name for c in _INTERACTION_COLUMNS)} FROM interactions"
+    " WHERE external_id = %s FOR NO KEY UPDATE"
+)
+_TURNS_SQL = (
+    f"SELECT {', '.join('u.' + c.key for c in _TURN_COLUMNS)} FROM utterances u"
+    " JOIN interactions i ON i.id = u.interaction_id WHERE i.external_id = %s ORDER BY u.seq"
+)
+
+
+_RESULT_PROCESSORS: dict[str, list[Any]] = {}
+
+
+def _processors(dialect: Any) -> list[Any]:
+    """Each interaction column's result processing on this dialect (None: kept as the driver gives it)."""
+    if dialect.name not in _RESULT_PROCESSORS:
+        _RESULT_PROCESSORS[dialect.name] = [
+            c.type.result_processor(dialect, None) for c in _INTERACTION_COLUMNS
+        ]
+    return _RESULT_PROCESSORS[dialect.name]
+
+
+def _locked_with_turns(session: Session, external_id: str) -> tuple[Interaction, list[Any]] | None:
+    """PostgreSQL, a session that has loaded nothing yet: BEGIN, the row lock (as _LOCKED
+    takes it) and the turns in one round trip, as one psycopg pipeline.
+
+    The server runs the pipeline's statements in order, and under READ COMMITTED each takes
+    its snapshot when it starts: the turns statement starts once the lock is granted, so it
+    sees the turns its previous holder committed, as a second round trip did. The row becomes
+    the session's Interaction as if loaded by a query (values through the columns' own result
+    processing), without the ORM's per-query cost, a third of a live turn's database CPU.
+    """
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    with driver.pipeline():
+        locked = driver.execute(_LOCKED_SQL, (external_id,))
+        rows = driver.execute(_TURNS_SQL, (external_id,))
+    row = locked.fetchone()
+    if row is None:
+        return None
+    values = {
+        column.key: value if process is None else process(value)
+        for column, process, value in zip(
+            _INTERACTION_COLUMNS, _processors(connection.dialect), row, strict=True
+        )
+    }
+    interaction = Interaction(**values)
+    make_transient_to_detached(interaction)  # its state as loaded: nothing pending, identity set
+    session.add(interaction)
+    return interaction, [Turn(*turn) for turn in rows.fetchall()]
 
 
 def turn_count(session: Session, interaction: Interaction) -> int:

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
+from app.assist.service import interaction_with_turns, load_turns
 from app.extensions import db
-from app.models import SuggestionEvent, Utterance
+from app.models import Interaction, SuggestionEvent, Utterance
 from tests.conftest import csrf_token, login
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
@@ -179,3 +180,38 @@ def test_openapi_describes_every_api_route(app: Flask, client: FlaskClient) -> N
         for operation in item.values():
             responses = operation["responses"]
             assert "401" in responses and ("200" in responses or "201" in responses)
+
+
+def test_a_writer_reads_the_interaction_and_turns_a_query_would_give(
+    client: FlaskClient, synced: None, agent_token: str
+) -> None:
+    """On PostgreSQL a writer takes the row lock and the turns in one pipelined round trip and
+    builds the Interaction itself: the same values, loaded and clean, as the ORM's query gives."""
+    turns = [
+        ("customer", "Hvornår kommer min pakke? Jeg har ventet en uge."),
+        ("agent", "Jeg kan se den er afsendt i går."),
+        ("customer", "Godt, tak for hjælpen."),
+    ]
+    body = {"interaction_id": "C-7", "touchpoint": "chat", "language": "da", "customer_ref": "K-1"}
+    assert client.post("/api/v1/interactions", json=body, headers=_auth(agent_token)).status_code == 201
+    for speaker, text in turns:
+        turn = {"speaker": speaker, "text": text}
+        posted = client.post("/api/v1/interactions/C-7/utterances", json=turn, headers=_auth(agent_token))
+        assert posted.status_code == 201
+    columns = [c.key for c in Interaction.__table__.columns]
+    with client.application.app_context():
+        found = interaction_with_turns(db.session, "C-7", for_writing=True)
+        assert found is not None
+        written, written_turns = found
+        state = inspect(written)
+        assert state.persistent and not state.modified and db.session.get(Interaction, written.id) is written
+        values = {key: getattr(written, key) for key in columns}
+        db.session.rollback()
+        db.session.close()
+        loaded = db.session.scalar(select(Interaction).where(Interaction.external_id == "C-7"))
+        assert loaded is not None
+        assert values == {key: getattr(loaded, key) for key in columns}
+        assert values["started_at"].tzinfo is not None and values["customer_preference"] is not None
+        assert written_turns == load_turns(db.session, loaded)
+        assert [t.text for t in written_turns] == [text for _, text in turns]
+        assert interaction_with_turns(db.session, "C-404", for_writing=True) is None
