@@ -47,6 +47,7 @@ class ApiError(HTTPException):
         super().__init__(description=message)
         self.code = status
         self.api_code = code or API_CODES.get(status, "error")
+        self.retry_after: int | None = None  # a 429's seconds until the next request may pass
 
 
 def api_error(status: int, message: str, code: str | None = None) -> Response:
@@ -79,7 +80,7 @@ def _handle_http(error: HTTPException) -> Response:
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     if status == 429:
-        response.headers["Retry-After"] = _retry_after()
+        response.headers["Retry-After"] = str(getattr(error, "retry_after", None) or _retry_after())
     return response
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from app.api.limits import check_api_limit, counted_by_the_api
 from app.api.openapi import describe
 from app.api.payloads import choice_field, json_body, text_field
 from app.api.tokens import api_user, token_required
@@ -31,11 +32,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
-def _api_limit() -> str:
-    return str(current_app.config["API_RATE_LIMIT"])
-
-
-limiter.limit(_api_limit)(bp)
+bp.before_request(check_api_limit)
+limiter.request_filter(counted_by_the_api)
 
 
 @bp.post("/classify")

@@ -33,6 +33,11 @@ def test_the_api_is_rate_limited_per_address_with_a_json_answer(
     limited = client.post("/api/v1/classify", json=body, headers=bearer)
     assert limited.get_json()["error"]["code"] == "rate_limited"
     assert 1 <= int(limited.headers["Retry-After"]) <= 61  # when this minute's window ends
+    elsewhere = {"REMOTE_ADDR": "10.0.0.9"}
+    other = client.post("/api/v1/classify", json=body, headers=bearer, environ_base=elsewhere)
+    assert other.status_code == 200  # counted per address
+    app.config["API_RATE_LIMIT"] = "3 per minute"  # a changed setting counts from the next request
+    assert client.post("/api/v1/classify", json=body, headers=bearer).status_code == 200
 
 
 def test_stored_text_is_shown_escaped_never_as_markup(
