@@ -24,6 +24,7 @@ from app.models import (
     Utterance,
     utcnow,
 )
+from app.models.base import UTCDateTime
 from app.playbooks import ranking
 from app.playbooks.store import LivePlaybook, load_shelf
 from app.privacy import pseudonyms
@@ -396,6 +397,17 @@ _STORE_TURN = (
 )
 
 
+_UTC_TIME = UTCDateTime()
+_STORE_TURN_SQL: dict[str, str] = {}
+
+
+def _store_turn_sql(dialect: Any) -> str:
+    """_STORE_TURN as this dialect's SQL text, compiled once (bound by name: %(name)s)."""
+    if dialect.name not in _STORE_TURN_SQL:
+        _STORE_TURN_SQL[dialect.name] = _STORE_TURN.compile(dialect=dialect).string
+    return _STORE_TURN_SQL[dialect.name]
+
+
 def _insert_with_labels(
     session: Session,
     interaction: Interaction,
@@ -428,7 +440,14 @@ def _insert_with_labels(
         **{f"label_{name}": value for name, value in labels.items()},
         **{f"turn_{name}": turn[name] for name in _TURN_FIELDS},
     }
-    turn_id = session.execute(_STORE_TURN, parameters).scalar_one()
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    # The driver's own execute: SQLAlchemy's per-statement work cost as much CPU as the
+    # round trip. Bound values are primitives but for the two times, stored as naive UTC.
+    naive = _UTC_TIME.process_bind_param
+    parameters["turn_spoken_at"] = naive(parameters["turn_spoken_at"], connection.dialect)
+    parameters["label_updated_at"] = naive(parameters["label_updated_at"], connection.dialect)
+    turn_id = driver.execute(_store_turn_sql(connection.dialect), parameters).fetchone()[0]
     for name, value in labels.items():
         set_committed_value(interaction, name, value)
     return pending._replace(id=turn_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -212,6 +213,9 @@ def test_a_writer_reads_the_interaction_and_turns_a_query_would_give(
         assert loaded is not None
         assert values == {key: getattr(loaded, key) for key in columns}
         assert values["started_at"].tzinfo is not None and values["customer_preference"] is not None
+        spoken = db.session.scalars(select(Utterance.spoken_at).where(Utterance.interaction_id == loaded.id))
+        for moment in [values["updated_at"], *spoken]:  # stored as UTC by every path
+            assert abs(datetime.now(UTC) - moment) < timedelta(minutes=5)
         assert written_turns == load_turns(db.session, loaded)
         assert [t.text for t in written_turns] == [text for _, text in turns]
         assert interaction_with_turns(db.session, "C-404", for_writing=True) is None
