@@ -16,7 +16,6 @@ bind = os.environ.get("MATCHPOINT_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("MATCHPOINT_WORKERS", multiprocessing.cpu_count()))
 worker_class = "sync"
 threads = 1
-http_parser = "fast"  # gunicorn_h1c, a C parser (a dependency): fails loudly if it is missing
 preload_app = False  # an engine or a socket built before the fork must not be shared by workers
 timeout = 60
 graceful_timeout = 20
