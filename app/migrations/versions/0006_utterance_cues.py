@@ -2,7 +2,7 @@
 
 The assist panel shows the cues of the last two customer turns. They were kept only in a
 worker's memory, so under several workers a turn classified by one worker was classified
-again by the next worker that showed it (about every second live request with two
+again by the next worker that showed it (about 0.4 times per live request with two
 workers). Stored with the turn, as JSON text beside its probabilities, any worker reads
 them. NULL where a turn has none stored: agent turns, imported turns, turns rescored by a
 newer model, and texts purged by retention or erasure (the cues quote the text).
