@@ -151,9 +151,14 @@ def add_utterance(
     return utterance, prediction
 
 
+def cue_list(prediction: Prediction) -> list[dict[str, Any]]:
+    """A prediction's cues as the panel and the API show them."""
+    return [cue.to_json() for cue in prediction.cues]
+
+
 def stored_cues(prediction: Prediction) -> str:
     """A turn's cues as the `cues` column keeps them (JSON), for any worker to show."""
-    return json.dumps([cue.to_json() for cue in prediction.cues], ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(cue_list(prediction), ensure_ascii=False, separators=(",", ":"))
 
 
 _TURN_COLUMNS = (
@@ -234,18 +239,6 @@ _TURNS_SQL = (
 )
 
 
-_RESULT_PROCESSORS: dict[str, list[Any]] = {}
-
-
-def _processors(dialect: Any) -> list[Any]:
-    """Each interaction column's result processing on this dialect (None: kept as the driver gives it)."""
-    if dialect.name not in _RESULT_PROCESSORS:
-        _RESULT_PROCESSORS[dialect.name] = [
-            c.type.result_processor(dialect, None) for c in _INTERACTION_COLUMNS
-        ]
-    return _RESULT_PROCESSORS[dialect.name]
-
-
 def _locked_with_turns(session: Session, external_id: str) -> tuple[Interaction, list[Any]] | None:
     """PostgreSQL, a session that has loaded nothing yet: BEGIN, the row lock (as _LOCKED
     takes it) and the turns in one round trip, as one psycopg pipeline.
@@ -268,7 +261,7 @@ def _locked_with_turns(session: Session, external_id: str) -> tuple[Interaction,
     values = {
         column.key: value if process is None else process(value)
         for column, process, value in zip(
-            _INTERACTION_COLUMNS, _processors(connection.dialect), row, strict=True
+            _INTERACTION_COLUMNS, _for_dialect(connection.dialect).processors, row, strict=True
         )
     }
     interaction = Interaction(**values)
@@ -399,14 +392,25 @@ _STORE_TURN = (
 
 
 _UTC_TIME = UTCDateTime()
-_STORE_TURN_SQL: dict[str, str] = {}
 
 
-def _store_turn_sql(dialect: Any) -> str:
-    """_STORE_TURN as this dialect's SQL text, compiled once (bound by name: %(name)s)."""
-    if dialect.name not in _STORE_TURN_SQL:
-        _STORE_TURN_SQL[dialect.name] = _STORE_TURN.compile(dialect=dialect).string
-    return _STORE_TURN_SQL[dialect.name]
+class _DriverWork(NamedTuple):
+    """What the PostgreSQL live path hands the driver itself, prepared once per dialect."""
+
+    processors: list[Any]  # each interaction column's result processing (None: as the driver gives it)
+    store_turn: str  # _STORE_TURN's SQL text, bound by name (%(name)s)
+
+
+_DRIVER_WORK: dict[str, _DriverWork] = {}
+
+
+def _for_dialect(dialect: Any) -> _DriverWork:
+    if dialect.name not in _DRIVER_WORK:
+        _DRIVER_WORK[dialect.name] = _DriverWork(
+            [c.type.result_processor(dialect, None) for c in _INTERACTION_COLUMNS],
+            _STORE_TURN.compile(dialect=dialect).string,
+        )
+    return _DRIVER_WORK[dialect.name]
 
 
 def _insert_with_labels(
@@ -448,7 +452,7 @@ def _insert_with_labels(
     naive = _UTC_TIME.process_bind_param
     parameters["turn_spoken_at"] = naive(parameters["turn_spoken_at"], connection.dialect)
     parameters["label_updated_at"] = naive(parameters["label_updated_at"], connection.dialect)
-    turn_id = driver.execute(_store_turn_sql(connection.dialect), parameters).fetchone()[0]
+    turn_id = driver.execute(_for_dialect(connection.dialect).store_turn, parameters).fetchone()[0]
     for name, value in labels.items():
         set_committed_value(interaction, name, value)
     return pending._replace(id=turn_id)
@@ -534,18 +538,18 @@ def assist_state(
     unstored: list[Any] = []
     for u in recent:
         if u.id in known:
-            turn_cues[u.id] = [cue.to_json() for cue in known[u.id].cues]
+            turn_cues[u.id] = cue_list(known[u.id])
         elif u.cues is not None:
             turn_cues[u.id] = json.loads(u.cues)
         elif memo is not None and (remembered := memo.get(u)) is not None:
-            turn_cues[u.id] = [cue.to_json() for cue in remembered.cues]
+            turn_cues[u.id] = cue_list(remembered)
         else:
             unstored.append(u)
     if unstored:
         texts = [u.text or "" for u in unstored]
         predictions = classifier.classify_many(texts, "customer", [interaction.language] * len(unstored))
         for u, prediction in zip(unstored, predictions, strict=True):
-            turn_cues[u.id] = [cue.to_json() for cue in prediction.cues]
+            turn_cues[u.id] = cue_list(prediction)
             if memo is not None:
                 memo.put(u, prediction)
     probabilities = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
@@ -9,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.assist.highlight import segments
+from app.assist.service import cue_list
 from app.audit import record
 from app.auth.roles import roles_required
 from app.classification import get_classifier
@@ -82,11 +84,12 @@ def agent(agent_id: str) -> Response:
         turns = []
         for utterance in interaction.utterances:
             text = utterance.text or ""
-            cues = (
-                [c.to_json() for c in classifier.classify(text, utterance.speaker, interaction.language).cues]
-                if text
-                else []
-            )
+            if utterance.cues is not None:  # a live customer turn's, stored when it was classified
+                cues = json.loads(utterance.cues)
+            elif text:
+                cues = cue_list(classifier.classify(text, utterance.speaker, interaction.language))
+            else:
+                cues = []
             turns.append((utterance, segments(text, cues)))
         transcripts.append((interaction, turns))
     return render(

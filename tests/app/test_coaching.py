@@ -85,6 +85,38 @@ def test_lead_sees_own_team_with_filters_in_the_query_string(
     assert client.get("/coaching/agents/A-03").status_code == 404
 
 
+def test_the_review_shows_a_turns_stored_cues_without_classifying_it(
+    client: FlaskClient, demo: None, make_user, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from app.coaching import sessions
+    from app.models import Utterance
+    from classifier.predict import Classifier
+
+    make_user("lead", "lena@example.com", team="Aarhus 1")
+    login(client, "lena@example.com")
+    with client.application.app_context():
+        agent = db.session.scalar(select(Agent).where(Agent.external_id == "A-01"))
+        reviewed = sessions.contacts_to_review(db.session, agent)
+        customer_turns = [u for i in reviewed for u in i.utterances if u.speaker == "customer" and u.text]
+        stored = customer_turns[0]
+        word = (stored.text or "").split()[0]
+        cue = {"text": word, "preference": "relational", "weight": 1.0, "start": 0, "end": len(word)}
+        db.session.execute(update(Utterance).where(Utterance.id == stored.id).values(cues=json.dumps([cue])))
+        db.session.commit()
+        customers = len(customer_turns)
+    classified: list[str] = []
+    real = Classifier.classify
+
+    def counted(self: Classifier, text: str, side: str, lang: str | None = None) -> Any:
+        classified.append(side)
+        return real(self, text, side, lang)
+
+    monkeypatch.setattr(Classifier, "classify", counted)
+    body = client.get("/coaching/agents/A-01").get_data(as_text=True)
+    assert f'<mark class="cue cue-relational" title="Relational cue">{word}</mark>' in body
+    assert classified.count("customer") == customers - 1  # every customer turn but the stored one
+
+
 def test_agent_page_and_coaching_note(client: FlaskClient, demo: None, make_user) -> None:  # type: ignore[no-untyped-def]
     make_user("lead", "lena@example.com", team="Aarhus 1")
     login(client, "lena@example.com")
