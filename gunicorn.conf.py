@@ -14,6 +14,8 @@ import os
 
 bind = os.environ.get("MATCHPOINT_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("MATCHPOINT_WORKERS", multiprocessing.cpu_count()))
+# The sentence encoder's threads (classifier.meaning): the cores shared among the workers.
+os.environ.setdefault("MATCHPOINT_ENCODER_THREADS", str(max(1, multiprocessing.cpu_count() // workers)))
 worker_class = "sync"
 threads = 1
 preload_app = False  # an engine or a socket built before the fork must not be shared by workers

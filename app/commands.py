@@ -134,13 +134,16 @@ def bootstrap() -> None:
     click.echo(sync_playbooks(app))
     model_dir = Path(app.config["MODEL_DIR"])
     if not persistence.exists(model_dir):
-        click.echo("No trained model yet: training one now (10–30 seconds) …")
+        click.echo(
+            "No trained model yet: training one now (about a minute; the first time on a machine "
+            "the sentence encoder reads every training text first, several minutes) …"
+        )
         train_and_save(model_dir, Path(app.config["TRAINING_DATA_DIR"]))
     else:
         try:
             persistence.load(model_dir)
         except persistence.OutdatedModelError as error:
-            click.echo(f"{error}\nRetraining now (10–30 seconds) …")
+            click.echo(f"{error}\nRetraining now (about a minute) …")
             train_and_save(model_dir, Path(app.config["TRAINING_DATA_DIR"]))
     if db.session.scalar(select(User).limit(1)) is None:
         password = secrets.token_urlsafe(12)

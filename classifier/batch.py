@@ -192,7 +192,9 @@ def local_cluster(workers: int | None) -> Any:
             processes=True,
             dashboard_address=":0",
             silence_logs=logging.ERROR,  # the shuffle logs its start and end as warnings
-            env=WORKER_MALLOC,  # also after the spawn: wins over a value this process inherited
+            # also after the spawn: wins over a value this process inherited; one encoder
+            # thread per worker, as there is one worker per core
+            env={**WORKER_MALLOC, "MATCHPOINT_ENCODER_THREADS": "1"},
         )
 
 

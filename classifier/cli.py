@@ -6,15 +6,18 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
+from tqdm import tqdm
 
 from classifier import dataset as data
-from classifier import persistence
+from classifier import meaning, persistence
 from classifier.analysis import analyze as analyze_turns
+from classifier.evaluate import RealDataError, evaluate_real, load_real
 from classifier.evaluate import evaluate as evaluate_dataset
 from classifier.labels import SIDES
 from classifier.predict import Classifier
@@ -53,7 +56,8 @@ def train_and_save(model_dir: Path, training_dir: Path) -> dict[str, Any]:
         dataset = data.load(training_dir)
     except data.DataError as error:
         raise click.ClickException(f"training data is not valid:\n{error}") from error
-    pipelines, metadata = train_model(dataset)
+    with _encoding_progress() as progress, meaning.stored_at(meaning.default_store_dir(), progress):
+        pipelines, metadata = train_model(dataset)
     metadata["training_seconds"] = round(time.perf_counter() - started, 2)
     persistence.save(model_dir, pipelines, metadata)
     click.echo(
@@ -62,6 +66,25 @@ def train_and_save(model_dir: Path, training_dir: Path) -> dict[str, Any]:
         err=True,
     )
     return metadata
+
+
+@contextmanager
+def _encoding_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for the texts the sentence encoder has not seen on this
+    machine (all of them the first time: several minutes on two cores)."""
+    bar: tqdm | None = None
+
+    def advance(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc="Encoding texts", unit=" texts", file=sys.stderr, leave=False)
+        bar.update(done)
+
+    try:
+        yield advance
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 model_dir_option = click.option(
@@ -181,14 +204,29 @@ def train(model_dir: Path | None, training_dir: Path | None) -> None:
 @click.command("evaluate")
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+@click.option(
+    "--real",
+    "real_path",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Labelled JSON lines of real messages: score the trained model on them instead.",
+)
+@model_dir_option
 @training_dir_option
-def evaluate(as_json: bool, folds: int, training_dir: Path | None) -> None:
-    """Cross-validated and held-out metrics per side and language."""
+def evaluate(
+    as_json: bool, folds: int, real_path: Path | None, model_dir: Path | None, training_dir: Path | None
+) -> None:
+    """Cross-validated and held-out metrics per side and language (or, with --real, the
+    trained model's figures on labelled real messages per side, language and source)."""
+    if real_path is not None:
+        _evaluate_real(real_path, as_json, *_dirs(model_dir, training_dir))
+        return
     try:
         dataset = data.load(training_dir or data.default_training_dir())
     except data.DataError as error:
         raise click.ClickException(f"training data is not valid:\n{error}") from error
-    report = evaluate_dataset(dataset, folds=folds)
+    with meaning.stored_at(meaning.default_store_dir()):
+        report = evaluate_dataset(dataset, folds=folds)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -201,6 +239,28 @@ def evaluate(as_json: bool, folds: int, training_dir: Path | None) -> None:
                 click.echo(
                     f"  {side:8} {part:16} {scores['macro_f1']}  ({langs})  ECE {scores['calibration_error']}"
                 )
+
+
+def _evaluate_real(path: Path, as_json: bool, model_dir: Path, training_dir: Path) -> None:
+    try:
+        rows = load_real(path)
+    except RealDataError as error:
+        raise click.ClickException(f"{path} cannot be used:\n{error}") from error
+    report = evaluate_real(ensure_model(model_dir, training_dir), rows)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"model {report['model_version']} on {path} ({report['n']} messages)")
+    click.echo(f"  {'side / part':34} {'n':>5} {'macro-F1':>8} {'acc':>6} {'ECE':>6} {'clear':>6}")
+    for side, side_report in report["sides"].items():
+        lines = [(f"{side} / all", side_report)]
+        lines += [(f"{side} / {lang}", s) for lang, s in side_report["per_language"].items()]
+        lines += [(f"{side} / {source}", s) for source, s in side_report["per_source"].items()]
+        for name, s in lines:
+            click.echo(
+                f"  {name:34} {s['n']:>5} {s['macro_f1']:>8.3f} {s['accuracy']:>6.3f} "
+                f"{s['calibration_error']:>6.3f} {s['clear_share']:>6.2f}"
+            )
 
 
 @click.command("score-batch")

@@ -1,7 +1,10 @@
-"""Cross-validated and held-out metrics: macro-F1 per side and language, confusion, calibration."""
+"""Metrics: cross-validated and held-out on the training data, and a trained model on labelled
+real messages (evaluate --real); macro-F1 per side and language, confusion, calibration."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,6 +15,7 @@ from sklearn.model_selection import StratifiedKFold
 from classifier.dataset import Dataset
 from classifier.labels import LABELS, SIDES
 from classifier.pipeline import RANDOM_STATE, PipelineParams
+from classifier.predict import LOW_CONFIDENCE
 from classifier.train import fit_side
 
 
@@ -88,4 +92,98 @@ def evaluate(dataset: Dataset, params: PipelineParams = PipelineParams(), folds:
     cv_f1 = [s["cross_validation"]["macro_f1"] for s in report["sides"].values()]
     report["macro_f1"] = round(float(np.mean(heldout_f1 or cv_f1)), 4)
     report["macro_f1_source"] = "heldout" if heldout_f1 else "cross_validation"
+    return report
+
+
+class RealDataError(ValueError):
+    """A labelled file that cannot be used; every problem names its line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_real(path: Path) -> pd.DataFrame:
+    """Read a labelled JSON-lines file {"id", "side", "lang", "source"?, "text", "label"}."""
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    with open(path, encoding="utf-8") as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as error:
+                problems.append(f"line {number}: not valid JSON ({error.msg})")
+                continue
+            if not isinstance(item, dict):
+                problems.append(f"line {number}: a line must be a JSON object")
+                continue
+            missing = [field for field in ("side", "lang", "text", "label") if field not in item]
+            if missing:
+                problems.append(f"line {number}: missing {', '.join(missing)}")
+                continue
+            if item["side"] not in SIDES or item["label"] not in LABELS:
+                problems.append(f"line {number}: side or label is not one the classifier knows")
+                continue
+            if not isinstance(item["text"], str) or not item["text"].strip():
+                problems.append(f"line {number}: text is empty")
+                continue
+            rows.append(
+                {
+                    "id": item.get("id"),
+                    "side": item["side"],
+                    "lang": str(item["lang"]),
+                    "source": str(item.get("source") or "unknown"),
+                    "text": item["text"],
+                    "label": item["label"],
+                }
+            )
+    if problems:
+        raise RealDataError(problems)
+    if not rows:
+        raise RealDataError([f"{path}: no labelled lines"])
+    return pd.DataFrame(rows)
+
+
+def _real_scores(rows: pd.DataFrame, proba: np.ndarray, clear: np.ndarray) -> dict[str, Any]:
+    predicted = np.array(LABELS)[proba.argmax(axis=1)]
+    truth = rows["label"].to_numpy()
+    truth_index = rows["label"].map(LABELS.index).to_numpy()
+    present = [label for label in LABELS if label in set(truth)]
+    return {
+        "n": len(rows),
+        # over the labels that occur: a source without one label is not scored 0 for it
+        "macro_f1": round(
+            float(f1_score(truth, predicted, average="macro", labels=present, zero_division=0)), 4
+        ),
+        "accuracy": round(float((predicted == truth).mean()), 4),
+        "calibration_error": round(expected_calibration_error(proba, truth_index), 4),
+        "clear_share": round(float(clear.mean()), 4),
+        "clear_accuracy": round(float((predicted == truth)[clear].mean()), 4) if clear.any() else None,
+        "unclear_accuracy": round(float((predicted == truth)[~clear].mean()), 4) if (~clear).any() else None,
+        "confusion_matrix": {
+            "labels": list(LABELS),
+            "rows_true_columns_predicted": confusion_matrix(truth, predicted, labels=list(LABELS)).tolist(),
+        },
+    }
+
+
+def evaluate_real(classifier: Any, rows: pd.DataFrame) -> dict[str, Any]:
+    """A trained model on labelled real messages: figures per side, then per language and source.
+
+    `classifier` is a classifier.predict.Classifier; nothing is trained here.
+    """
+    report: dict[str, Any] = {"model_version": classifier.version, "n": len(rows), "sides": {}}
+    for side, group in rows.groupby("side", sort=False):
+        group = group.reset_index(drop=True)
+        proba = classifier.probabilities(group["text"].tolist(), str(side))
+        clear = proba.max(axis=1) >= LOW_CONFIDENCE
+        side_report = _real_scores(group, proba, clear)
+        for column, key in (("lang", "per_language"), ("source", "per_source")):
+            side_report[key] = {
+                str(value): _real_scores(part, proba[part.index], clear[part.index])
+                for value, part in group.groupby(column)
+            }
+        report["sides"][str(side)] = side_report
     return report

@@ -11,7 +11,8 @@ from scipy import sparse
 from sklearn.pipeline import Pipeline
 
 from classifier.hashing import Encoded, Ngrams, encode
-from classifier.stopwords import STOPWORDS
+from classifier.pipeline import ngram_hashers
+from classifier.stopwords import CALENDAR, STOPWORDS
 
 _CORE = re.compile(r"\w(?:.*\w)?", re.DOTALL)
 CUE_SHARE = 0.2  # a word is a cue when it pushes at least this share of the strongest one
@@ -29,20 +30,22 @@ class Span:
 class CueExplainer:
     """Attributes a linear model's decision to the words of the text.
 
-    Each feature's contribution is its TF-IDF value times its coefficient, centred across
-    the classes so that it says which preference the feature pulls toward. Every n-gram
+    Only the n-grams are attributed: the sentence embedding moves the decision as a whole
+    and names no word. Each feature's contribution is its TF-IDF value times its
+    coefficient, centred across the classes so that it says which preference the feature
+    pulls toward. Every n-gram
     carries its span (classifier.hashing), so a feature is credited to the whitespace
     chunk it came from; a bigram half to each of its words; a feature that occurs several
     times shares its value among its occurrences.
     """
 
     def __init__(self, pipeline: Pipeline, labels: tuple[str, ...]) -> None:
-        union = pipeline.named_steps["features"]
         model = pipeline.named_steps["model"]
-        self.hashers_ = [part.named_steps["hash"] for _, part in union.transformer_list]
+        self.hashers_ = ngram_hashers(pipeline)
         self.labels = labels
         order = [list(model.classes_).index(label) for label in labels]
-        coef = model.coef_[order]
+        width = sum(hasher.n_features for hasher in self.hashers_)
+        coef = model.coef_[order][:, :width]  # the n-grams' columns; the embedding's follow
         # (features × labels), so one fancy-index gathers every credited feature's row
         self.centred_ = np.ascontiguousarray((coef - coef.mean(axis=0)).T.astype(np.float32))
         words = self.hashers_[0]
@@ -139,7 +142,7 @@ class CueExplainer:
                 if (top and value < CUE_SHARE * top) or len(spans) >= limit:
                     break
                 core = _CORE.search(text_i, relative_starts[chunk], relative_ends[chunk])
-                if core is None or core.group().lower() in STOPWORDS:
+                if core is None or not _may_be_cue(text_i, core):
                     continue
                 top = top or value
                 spans.append(
@@ -151,4 +154,41 @@ class CueExplainer:
                         weight=round(value / top, 2),
                     )
                 )
+            found[i] = _phrases(text_i, spans)
         return found
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")  # letters only: no numbers, ids, links, e-mails
+_SENTENCE_END = frozenset(".!?:;\"'»”(\n")
+
+
+def _may_be_cue(text: str, core: re.Match[str]) -> bool:
+    """A word a person would underline: not a stop word, weekday, month, number, id, link,
+    @handle or name (a capitalised word inside a sentence; in da, sv and en only names
+    are capitalised there)."""
+    word = core.group()
+    if not _WORD.fullmatch(word) or word.lower() in STOPWORDS or word.lower() in CALENDAR:
+        return False
+    before = text[: core.start()].rstrip(" \t")
+    if before.endswith(("@", "#")):
+        return before.endswith("#")  # a hashtag may carry a cue (#nedbrud), a handle never does
+    inside_sentence = bool(before) and before[-1] not in _SENTENCE_END
+    return not (inside_sentence and word[0].isupper() and not word.isupper())
+
+
+def _phrases(text: str, spans: list[Span]) -> list[Span]:
+    """Neighbouring cue words that pull the same way become one phrase ("still waiting")."""
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        last = merged[-1] if merged else None
+        if last and last.preference == span.preference and not text[last.end : span.start].strip():
+            merged[-1] = Span(
+                text=text[last.start : span.end],
+                start=last.start,
+                end=span.end,
+                preference=span.preference,
+                weight=max(last.weight, span.weight),
+            )
+        else:
+            merged.append(span)
+    return sorted(merged, key=lambda s: -s.weight)

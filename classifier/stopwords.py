@@ -28,3 +28,16 @@ STOPWORDS: Final = frozenset(
     kan kunne ville skulle vil skal må en et to å
     """.split()
 )
+
+# Weekdays and months (with the Danish and Swedish "i fredags" forms) carry when, not what
+# the customer wants: never highlighted as cues (they still count as features).
+CALENDAR: Final = frozenset(
+    """
+    monday tuesday wednesday thursday friday saturday sunday january february march april
+    june july august september october november december
+    mandag tirsdag onsdag torsdag fredag lørdag søndag mandags tirsdags onsdags torsdags
+    fredags lørdags søndags januar februar marts april maj juni juli august september
+    oktober november december mai mars desember
+    måndag tisdag lördag söndag måndags tisdags lördags söndags januari februari augusti
+    """.split()
+)

@@ -20,7 +20,7 @@ from app.auth.accounts import create_user
 from app.commands import upgrade_database
 from app.extensions import db
 from app.models import Base, User
-from classifier import dataset, persistence
+from classifier import dataset, meaning, persistence
 from classifier.train import train
 
 HERE = Path(__file__).resolve().parent
@@ -46,7 +46,8 @@ def sample_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def full_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The model as `matchpoint train` builds it from training_data/ (several seconds)."""
     directory = tmp_path_factory.mktemp("full-model")
-    pipelines, metadata = train(dataset.load(dataset.default_training_dir()))
+    with meaning.stored_at(meaning.default_store_dir()):  # encoded once per machine
+        pipelines, metadata = train(dataset.load(dataset.default_training_dir()))
     persistence.save(directory, pipelines, metadata)
     return directory
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from classifier import persistence
 from classifier.cli import analyze, classify, evaluate, train
 from tests.conftest import SAMPLE_TRAINING, outdated_copy
 
@@ -136,5 +137,59 @@ def test_classify_retrains_a_model_of_an_older_format(
     )
     assert result.exit_code == 0, result.output
     assert "model format 1" in result.stderr and "Retraining" in result.stderr
-    assert json.loads(sidecar.read_text())["format"] == 2
+    assert json.loads(sidecar.read_text())["format"] == persistence.FORMAT
     assert json.loads(result.stdout)["id"] == "a"
+
+
+# Labelled "real" lines for `evaluate --real`: written for this test, two sources per side.
+REAL_LINES = [
+    {"side": side, "lang": lang, "text": text, "label": label, **({"source": source} if source else {})}
+    for side, lang, source, text, label in [
+        ("customer", "en", "tweets", "any news on my refund??", "action_oriented"),
+        ("customer", "en", "tweets", "why is the fee higher in May?", "factual"),
+        ("customer", "da", "reviews", "Søde og rare folk i butikken", "relational"),
+        ("customer", "da", "reviews", "Hvorfor koster fragten 49 kr?", "factual"),
+        ("agent", "en", None, "DM us the order number and we'll chase it", "action_oriented"),
+        ("agent", "en", None, "So sorry to hear that, Jo", "relational"),
+    ]
+]
+
+
+def test_evaluate_real_reports_each_side_language_and_source(
+    cli: CliRunner, sample_model_dir: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "real.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in REAL_LINES))
+    result = cli.invoke(evaluate, ["--real", str(path), "--json", "--model-dir", str(sample_model_dir)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 6 and set(report["sides"]) == {"customer", "agent"}
+    customer = report["sides"]["customer"]
+    assert customer["n"] == 4 and set(customer["per_language"]) == {"en", "da"}
+    assert set(customer["per_source"]) == {"tweets", "reviews"}
+    assert set(report["sides"]["agent"]["per_source"]) == {"unknown"}
+    for scores in (customer, customer["per_language"]["da"], customer["per_source"]["tweets"]):
+        matrix = scores["confusion_matrix"]["rows_true_columns_predicted"]
+        assert sum(map(sum, matrix)) == scores["n"]
+        correct = sum(matrix[i][i] for i in range(3))
+        assert scores["accuracy"] == round(correct / scores["n"], 4)
+        assert 0 <= scores["macro_f1"] <= 1 and 0 <= scores["calibration_error"] <= 1
+        assert 0 <= scores["clear_share"] <= 1
+    table = cli.invoke(evaluate, ["--real", str(path), "--model-dir", str(sample_model_dir)])
+    assert table.exit_code == 0 and "customer / da" in table.stdout and "agent / all" in table.stdout
+
+
+def test_evaluate_real_names_every_unusable_line(
+    cli: CliRunner, sample_model_dir: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "real.jsonl"
+    path.write_text(
+        json.dumps(REAL_LINES[0]) + "\n"
+        + "not json\n"
+        + json.dumps({**REAL_LINES[1], "label": "unclear"}) + "\n"
+        + json.dumps({"side": "customer", "lang": "en", "label": "factual"}) + "\n"
+    )  # fmt: skip
+    result = cli.invoke(evaluate, ["--real", str(path), "--model-dir", str(sample_model_dir)])
+    assert result.exit_code == 1
+    for problem in ("line 2: not valid JSON", "line 3: side or label", "line 4: missing text"):
+        assert problem in result.output

@@ -55,5 +55,5 @@ def test_model_of_an_older_format_is_outdated_not_damaged(sample_model_dir: Path
     shutil.copytree(sample_model_dir, tmp_path, dirs_exist_ok=True)
     sidecar = tmp_path / persistence.SIDECAR_FILE
     sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "format": 1}))
-    with pytest.raises(persistence.OutdatedModelError, match="model format 1 is not 2"):
+    with pytest.raises(persistence.OutdatedModelError, match=f"model format 1 is not {persistence.FORMAT}"):
         persistence.load(tmp_path)
