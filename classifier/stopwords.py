@@ -1,7 +1,8 @@
-"""Function words that never count as cues on their own (da, sv, nb, en).
+"""Function words, greetings and sign-offs that never count as cues on their own (da, sv, nb, en).
 
-They still count as features; they are only left out of the highlighted cues, where a
-lead or agent looks for the words that carry what the customer wants.
+They still count as features; they are left out of the highlighted cues, where a lead or
+agent looks for the words that carry what the customer wants, and out of the evidence
+that decides whether a text says enough to tell (a bare "Tack!" or "Mvh Jens" does not).
 """
 
 from typing import Final
@@ -26,6 +27,9 @@ STOPWORDS: Final = frozenset(
     jeg meg min mitt mine vi oss vår vårt våre du deg din ditt dine han ham hans hun henne
     den det de dem deres denne dette disse der her hva hvilken hvem ikke nei ja bare mye også
     kan kunne ville skulle vil skal må en et to å
+    når nogen noget man sig sin sit hos jo lige någon något sitt ju
+    thanks thank thx tak tack takk mvh vh hilsen hilsner hälsningar regards dear kære kæreste
+    bästa venlig venlige vänlig vänliga co
     """.split()
 )
 

@@ -174,3 +174,47 @@ def test_cues_point_at_the_words_in_the_text(full_classifier: Classifier) -> Non
 
 def test_a_bare_link_shows_no_clear_preference(full_classifier: Classifier) -> None:
     assert not full_classifier.classify("https://example.com/a/b?c=1", "customer").clear
+
+
+# Texts that carry too little to tell: a greeting, a thanks, an id, a number, a link, an emoji.
+TOO_LITTLE = ["ok", "Hej", "tak", "Tack!", "Thanks", "hello?", "...", "👍", "K-55012", "12345678"]
+
+
+@pytest.mark.parametrize("side", ["customer", "agent"])
+@pytest.mark.parametrize("text", TOO_LITTLE)
+def test_a_text_with_too_little_to_tell_is_not_clear(
+    full_classifier: Classifier, side: str, text: str
+) -> None:
+    assert not full_classifier.classify(text, side).clear
+
+
+# (language, text, words a person would underline: each must lie inside one of the cues)
+CUE_TABLE = [
+    ("en", "I'm still waiting for the refund Anna promised on Monday, order 88213.", ["waiting"]),
+    ("en", "Nobody listened to me. Can you explain why the fee went up?", ["explain"]),
+    ("en", "The lady at the counter was so kind and patient with my dad, thank you Sue", ["kind"]),
+    (
+        "da",
+        "Jeg venter stadig på at nogen ringer mig op, det er tredje gang jeg skriver til jer.",
+        ["venter"],
+    ),
+    ("da", "Hvorfor har I hævet prisen, når kontrakten siger fast pris i to år?", ["Hvorfor"]),
+    ("da", "Super venligt personale hos Bilhuset i Vejle, tak til Mette", ["venligt"]),
+    ("sv", "Snabb leverans och allt fungerade direkt, tack Ahmed!", ["leverans"]),
+    ("sv", "Kan ni förklara varför räkningen blev 340 kronor högre i januari?", ["förklara"]),
+    ("sv", "Personalen var så trevlig och tog sig tid med min mamma i onsdags.", ["Personalen", "tog"]),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "underlined"), CUE_TABLE)
+def test_cues_are_the_words_a_person_would_underline(
+    full_classifier: Classifier, lang: str, text: str, underlined: list[str]
+) -> None:
+    cues = full_classifier.classify(text, "customer", lang).cues
+    for word in underlined:
+        assert any(word in cue.text for cue in cues), (word, [c.text for c in cues])
+    names_and_days = {"Anna", "Monday", "Sue", "Mette", "Bilhuset", "Vejle", "Ahmed", "januari", "onsdags"}
+    for cue in cues:
+        assert not any(ch.isdigit() for ch in cue.text), cue
+        assert not set(cue.text.split()) & names_and_days, cue
+        assert cue.text.lower() not in {"i", "jeg", "og", "och", "the", "to", "på", "når"}, cue
