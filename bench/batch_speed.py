@@ -21,9 +21,7 @@ from distributed import Client, get_task_stream
 
 from classifier import dataset, persistence
 from classifier.batch import local_cluster, score_batch, score_frame
-from classifier.evaluate import evaluate
 from classifier.labels import SIDES
-from classifier.pipeline import PipelineParams
 from classifier.predict import Classifier
 from classifier.train import train
 
@@ -201,52 +199,15 @@ def run(count: int = TRANSCRIPTS, repeat: int = 1, command: bool = True) -> dict
     return out
 
 
-def trade_off(
-    variants: tuple[tuple[int, int] | None, ...] = ((3, 4), (4, 4), (3, 3), None),
-) -> list[dict[str, Any]]:
-    """Accuracy against speed for character n-gram ranges (None: words only).
-
-    Cross-validated macro-F1 as `matchpoint evaluate` reports it, and in-process scoring
-    speed in transcripts per CPU second on the same 5 KB transcripts.
-    """
-    data = dataset.load(dataset.default_training_dir())
-    rows = transcripts(300)
-    out = []
-    for chars in variants:
-        params = PipelineParams(char_ngrams=chars)
-        report = evaluate(data, params)
-        with tempfile.TemporaryDirectory() as folder:
-            pipelines, metadata = train(data, params)
-            persistence.save(Path(folder), pipelines, metadata)
-            classifier = Classifier.load(Path(folder))
-        score_frame(rows.head(100), classifier)
-        started = time.process_time()
-        score_frame(rows, classifier)
-        speed = len(rows["interaction_id"].unique()) / (time.process_time() - started)
-        out.append(
-            {
-                "char_ngrams": chars,
-                "macro_f1": report["macro_f1"],
-                "transcripts_per_cpu_second": round(speed, 1),
-            }
-        )
-        print(json.dumps(out[-1]), file=sys.stderr, flush=True)
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--trade-off", action="store_true", help="accuracy against speed per n-gram range")
     parser.add_argument("--transcripts", type=int, default=TRANSCRIPTS, help="how many 5 KB transcripts")
     parser.add_argument("--repeat", type=int, default=1, help="alternate 1 and 2 workers this many times")
     parser.add_argument(
         "--no-command", action="store_true", help="skip the whole `matchpoint score-batch` runs"
     )
     options = parser.parse_args()
-    if options.trade_off:
-        print(json.dumps(trade_off(), indent=2))
-    else:
-        print(json.dumps(run(options.transcripts, options.repeat, not options.no_command), indent=2))
+    print(json.dumps(run(options.transcripts, options.repeat, not options.no_command), indent=2))
 
 
 if __name__ == "__main__":

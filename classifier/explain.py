@@ -11,7 +11,7 @@ from scipy import sparse
 from sklearn.pipeline import Pipeline
 
 from classifier.hashing import Encoded, Ngrams, encode
-from classifier.pipeline import ngram_hashers
+from classifier.pipeline import ngram_parts
 from classifier.stopwords import CALENDAR, STOPWORDS
 
 _CORE = re.compile(r"\w(?:.*\w)?", re.DOTALL)
@@ -41,7 +41,7 @@ class CueExplainer:
 
     def __init__(self, pipeline: Pipeline, labels: tuple[str, ...]) -> None:
         model = pipeline.named_steps["model"]
-        self.hashers_ = ngram_hashers(pipeline)
+        self.hashers_ = [part.named_steps["hash"] for part in ngram_parts(pipeline)]
         self.labels = labels
         order = [list(model.classes_).index(label) for label in labels]
         width = sum(hasher.n_features for hasher in self.hashers_)

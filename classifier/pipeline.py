@@ -61,15 +61,10 @@ def _hashed_tfidf(analyzer: str, ngrams: tuple[int, int], n_features: int) -> Pi
     )
 
 
-def ngram_hashers(pipeline: Pipeline) -> list[NgramHasher]:
-    """The fitted pipeline's n-gram hashers, in feature order (their columns come first)."""
+def ngram_parts(pipeline: Pipeline) -> list[Pipeline]:
+    """The fitted pipeline's hash → TF-IDF parts, in feature order (their columns come first)."""
     union = pipeline.named_steps["features"]
-    return [part.named_steps["hash"] for _, part in union.transformer_list if isinstance(part, Pipeline)]
-
-
-def ngram_tfidfs(pipeline: Pipeline) -> list[TfidfTransformer]:
-    union = pipeline.named_steps["features"]
-    return [part.named_steps["tfidf"] for _, part in union.transformer_list if isinstance(part, Pipeline)]
+    return [part for _, part in union.transformer_list if isinstance(part, Pipeline)]
 
 
 def sentence_embedder(pipeline: Pipeline) -> SentenceEmbedder | None:

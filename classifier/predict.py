@@ -15,7 +15,7 @@ from classifier.explain import CueExplainer
 from classifier.hashing import Encoded, Ngrams, count_matrix, encode
 from classifier.labels import LABELS, SIDES
 from classifier.language import LanguageGuesser
-from classifier.pipeline import ngram_tfidfs, sentence_embedder
+from classifier.pipeline import ngram_parts, sentence_embedder
 
 LOW_CONFIDENCE = 0.5  # below this top probability, no preference clearly dominates
 EVIDENCE_PRIOR = 0.5  # m in the shrinkage toward "no preference" (Classifier._score)
@@ -114,7 +114,8 @@ class Classifier:
         self._idf = {}
         self._meaning = {}
         for side, pipeline in self.pipelines.items():
-            self._idf[side] = np.concatenate([t.idf_.astype(np.float32) for t in ngram_tfidfs(pipeline)])
+            parts = ngram_parts(pipeline)
+            self._idf[side] = np.concatenate([p.named_steps["tfidf"].idf_.astype(np.float32) for p in parts])
             model = pipeline.named_steps["model"]
             order = [list(model.classes_).index(label) for label in LABELS]
             coef = model.coef_[order].T  # (features × labels): the n-grams', then the embedding's

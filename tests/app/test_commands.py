@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ApiToken, User
+from classifier import persistence
 from tests.conftest import SAMPLE_TRAINING, outdated_copy
 
 
@@ -118,4 +119,4 @@ def test_bootstrap_retrains_a_model_left_by_an_older_version(
     result = app.test_cli_runner().invoke(args=["bootstrap"])
     assert result.exit_code == 0, result.output
     assert "model format 1" in result.output and "Retraining" in result.output
-    assert json.loads((model_dir / "matchpoint.json").read_text())["format"] == 2
+    assert json.loads((model_dir / "matchpoint.json").read_text())["format"] == persistence.FORMAT
