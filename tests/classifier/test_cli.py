@@ -155,6 +155,24 @@ REAL_LINES = [
 ]
 
 
+def test_train_without_embeddings_makes_an_n_gram_model_that_classifies(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    args = ["--no-embeddings", "--model-dir", str(tmp_path), "--training-data", str(SAMPLE_TRAINING)]
+    assert cli.invoke(train, args).exit_code == 0
+    stored = persistence.load(tmp_path)
+    assert stored.metadata["params"]["meaning_weight"] is None
+    assert "classifier.meaning.SentenceEmbedder" not in persistence.stored_types(
+        tmp_path / "matchpoint.skops"
+    )
+    result = cli.invoke(
+        classify,
+        ["--side", "customer", "--model-dir", str(tmp_path)],
+        input=json.dumps({"id": "a", "text": "Send it today"}) + "\n",
+    )
+    assert result.exit_code == 0 and json.loads(result.stdout)["id"] == "a"
+
+
 def test_evaluate_real_reports_each_side_language_and_source(
     cli: CliRunner, sample_model_dir: Path, tmp_path: Path
 ) -> None:
