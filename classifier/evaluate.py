@@ -15,7 +15,7 @@ from sklearn.model_selection import StratifiedKFold
 from classifier.dataset import Dataset
 from classifier.labels import LABELS, SIDES
 from classifier.pipeline import RANDOM_STATE, PipelineParams
-from classifier.predict import LOW_CONFIDENCE
+from classifier.predict import LOW_CONFIDENCE, Classifier
 from classifier.train import fit_side
 
 
@@ -169,11 +169,9 @@ def _real_scores(rows: pd.DataFrame, proba: np.ndarray, clear: np.ndarray) -> di
     }
 
 
-def evaluate_real(classifier: Any, rows: pd.DataFrame) -> dict[str, Any]:
-    """A trained model on labelled real messages: figures per side, then per language and source.
-
-    `classifier` is a classifier.predict.Classifier; nothing is trained here.
-    """
+def evaluate_real(classifier: Classifier, rows: pd.DataFrame) -> dict[str, Any]:
+    """A trained model on labelled real messages: figures per side, then per language and
+    source. Nothing is trained here."""
     report: dict[str, Any] = {"model_version": classifier.version, "n": len(rows), "sides": {}}
     for side, group in rows.groupby("side", sort=False):
         group = group.reset_index(drop=True)
