@@ -33,10 +33,9 @@ class CueExplainer:
     Only the n-grams are attributed: the sentence embedding moves the decision as a whole
     and names no word. Each feature's contribution is its TF-IDF value times its
     coefficient, centred across the classes so that it says which preference the feature
-    pulls toward. Every n-gram
-    carries its span (classifier.hashing), so a feature is credited to the whitespace
-    chunk it came from; a bigram half to each of its words; a feature that occurs several
-    times shares its value among its occurrences.
+    pulls toward. Every n-gram carries its span (classifier.hashing), so a feature is
+    credited to the whitespace chunk it came from; a bigram half to each of its words; a
+    feature that occurs several times shares its value among its occurrences.
     """
 
     def __init__(self, pipeline: Pipeline, labels: tuple[str, ...]) -> None:

